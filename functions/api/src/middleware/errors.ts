@@ -1,0 +1,36 @@
+import { AppError } from "@ztix/core";
+import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { AppEnv } from "../env.ts";
+
+/** Renders any thrown error as `{error: {code, message, details}}`; only real faults are 500s. */
+export function handleError(err: Error, c: Context<AppEnv>) {
+  if (err instanceof AppError) {
+    if (err.status >= 500) c.get("log")?.error("request failed", { code: err.code, error: err });
+    return c.json(err.toJSON(), err.status as ContentfulStatusCode);
+  }
+  if (err instanceof HTTPException) {
+    const code =
+      err.status === 413 ? "payload_too_large" : err.status === 401 ? "unauthenticated" : "bad_request";
+    return c.json({ error: { code, message: err.message || code, details: {} } }, err.status);
+  }
+  c.get("log")?.error("unhandled error", { error: err, stack: err.stack });
+  return c.json(
+    {
+      error: {
+        code: "internal_error",
+        message: "internal error",
+        details: { request_id: c.get("requestId") },
+      },
+    },
+    500,
+  );
+}
+
+export function notFound(c: Context<AppEnv>) {
+  return c.json(
+    { error: { code: "not_found", message: `no route for ${c.req.method} ${c.req.path}`, details: {} } },
+    404,
+  );
+}

@@ -1,0 +1,118 @@
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { join, resolve } from "node:path";
+import {
+  type AwsEndpoints,
+  dynamoClient,
+  endpointsFromEnv,
+  resourceEnv,
+  type SecretsBackend,
+  s3Client,
+  sqsClient,
+} from "@ztix/aws";
+import { createLogger } from "@ztix/core";
+import {
+  bootstrapResources,
+  defaultResourceNames,
+  type RunningService,
+  startDynamoDbLocal,
+  startFauxqsServer,
+} from "@ztix/local-stack";
+import { createApp } from "../../../api/src/app.ts";
+import { depsFromEnvironment } from "../../../api/src/deps.ts";
+import { type LocalServer, serveLocal } from "../../../api/src/server.ts";
+import { defaultPorts, ensureLocalFiles, type LocalPorts } from "./local-files.ts";
+
+export interface LocalRuntime {
+  url: string;
+  stop(): Promise<void>;
+}
+
+const say = (msg: string) => console.log(`[ztix] ${msg}`);
+
+/** Builds the SPA once if there is no build yet (later builds: `npm run build:web`). */
+function ensureSpaBuild(root: string): string | undefined {
+  const buildDir = join(root, "web", "build");
+  if (existsSync(join(buildDir, "index.html"))) return buildDir;
+  if (!existsSync(join(root, "web", "svelte.config.js"))) return undefined;
+  say("building the SPA (first run)…");
+  const out = spawnSync("npm", ["run", "build", "-w", "@ztix/web"], { cwd: root, stdio: "inherit" });
+  if (out.status !== 0) {
+    say("the SPA build failed (npm run build -w @ztix/web): serving the API only");
+    return undefined;
+  }
+  return buildDir;
+}
+
+/**
+ * Starts the local product. In `local` mode (default) it runs the embedded stack itself;
+ * with ZTIX_MODE=localstack it uses LocalStack's endpoints and Secrets Manager instead.
+ */
+export async function startLocalRuntime(
+  options: { dir?: string; ports?: LocalPorts; root?: string } = {},
+): Promise<LocalRuntime> {
+  const started = performance.now();
+  const root = resolve(options.root ?? ".");
+  const dir = resolve(options.dir ?? join(root, ".ztix"));
+  const ports = options.ports ?? defaultPorts;
+  const stops: (() => Promise<void>)[] = [];
+  const stopAll = async () => {
+    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+  };
+  try {
+    const files = ensureLocalFiles(dir, ports);
+    process.env.ZTIX_RUNTIME_CONFIG = files.configPath;
+    const baseEndpoints = endpointsFromEnv();
+    let endpoints: AwsEndpoints = baseEndpoints;
+    if (baseEndpoints.mode === "local") {
+      say("starting DynamoDB Local and fauxqs…");
+      const [dynamo, fauxqs]: RunningService[] = await Promise.all([
+        startDynamoDbLocal({ dataDir: join(dir, "dynamodb") }),
+        startFauxqsServer(),
+      ]);
+      stops.push(dynamo.stop, fauxqs.stop);
+      endpoints = { ...baseEndpoints, dynamodb: dynamo.endpoint, sqs: fauxqs.endpoint, s3: fauxqs.endpoint };
+      process.env.ZTIX_MODE = "local";
+      process.env.ZTIX_DYNAMODB_ENDPOINT = dynamo.endpoint;
+      process.env.ZTIX_SQS_ENDPOINT = fauxqs.endpoint;
+      process.env.ZTIX_S3_ENDPOINT = fauxqs.endpoint;
+    }
+    const created = await bootstrapResources(
+      { dynamo: dynamoClient(endpoints), sqs: sqsClient(endpoints), s3: s3Client(endpoints) },
+      defaultResourceNames,
+    );
+    const secrets: SecretsBackend =
+      endpoints.mode === "localstack"
+        ? { backend: "secretsmanager", prefix: "ztix/local/" }
+        : { backend: "file", path: files.secretsPath };
+    Object.assign(
+      process.env,
+      resourceEnv({
+        tableName: created.tableName,
+        queueUrl: created.queueUrl,
+        dlqUrl: created.dlqUrl,
+        bucketName: created.bucketName,
+        secrets,
+        stage: "local",
+      }),
+    );
+
+    const deps = depsFromEnvironment();
+    deps.log = createLogger({
+      base: { service: "api", stage: "local" },
+      level: (process.env.LOG_LEVEL as "info") ?? "warn",
+    });
+    const staticDir = ensureSpaBuild(root);
+    const server: LocalServer = await serveLocal({ app: createApp(deps), port: ports.api, staticDir });
+    stops.push(server.close);
+
+    const seconds = ((performance.now() - started) / 1000).toFixed(1);
+    say(`ready in ${seconds}s: ${server.url} (API ${server.url}/api/v1/health)`);
+    if (!staticDir) say("the SPA is not built yet: npm run build:web");
+    say(`data in ${dir}; runtime config ${files.configPath}; Ctrl-C stops everything`);
+    return { url: server.url, stop: stopAll };
+  } catch (e) {
+    await stopAll();
+    throw e;
+  }
+}

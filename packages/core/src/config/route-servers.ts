@@ -1,0 +1,154 @@
+import { isIP } from "node:net";
+import { z } from "zod";
+import { anyAsnSchema, ipv4Schema, ipv6Schema } from "../ids.ts";
+import { parseIpv4Cidr, parseIpv6Cidr } from "../ip.ts";
+import { sshTargetSchema } from "./secret-ref.ts";
+
+/**
+ * A remote path that is safe to put inside a double-quoted BIRD string and a single-quoted
+ * shell word: absolute, no quotes, backslashes, whitespace or glob characters.
+ */
+const remotePathSchema = z
+  .string()
+  .regex(/^\/[A-Za-z0-9._/-]*$/, "must be an absolute path of letters, digits and . _ / -")
+  .refine((p) => !p.split("/").includes(".."), "must not contain '..'");
+
+/** A command name or absolute path (no arguments, no shell metacharacters). */
+const commandSchema = z.string().regex(/^[A-Za-z0-9._/-]+$/, "a command name or absolute path");
+
+/** An RTR cache host: an IP address or a DNS name (BIRD resolves names itself). */
+const rtrHostSchema = z
+  .string()
+  .refine(
+    (v) =>
+      isIP(v) !== 0 ||
+      /^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*[A-Za-z0-9-]{1,63}$/.test(v),
+    "must be an IP address or a host name",
+  );
+
+const rtrCacheSchema = z
+  .strictObject({
+    host: rtrHostSchema,
+    port: z.number().int().min(1).max(65535).default(323),
+    /** Seconds between reconnect attempts after a failure (BIRD's own default is 600). */
+    retry_seconds: z.number().int().min(1).max(7200).default(90),
+    /** Seconds between serial queries when the cache sends no notifications. */
+    refresh_seconds: z.number().int().min(1).max(86400).default(900),
+    /** Seconds after which ROAs from an unreachable cache are dropped (must exceed refresh). */
+    expire_seconds: z.number().int().min(600).max(172800).default(7200),
+  })
+  .refine((c) => c.expire_seconds > c.refresh_seconds, {
+    message: "expire_seconds must be greater than refresh_seconds",
+    path: ["expire_seconds"],
+  });
+export type RtrCacheConfig = z.infer<typeof rtrCacheSchema>;
+
+function prefixOk(prefix: string, family: 4 | 6): boolean {
+  try {
+    if (family === 4) parseIpv4Cidr(prefix);
+    else parseIpv6Cidr(prefix);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** One static ROA (labs without an RTR cache): rendered into a `protocol static` feeding roa4/roa6. */
+const staticRoaSchema = z
+  .strictObject({
+    prefix: z.string().refine((p) => prefixOk(p, 4) || prefixOk(p, 6), "must be an IPv4 or IPv6 prefix"),
+    max_length: z.number().int().min(0).max(128),
+    asn: anyAsnSchema,
+  })
+  .superRefine((roa, ctx) => {
+    const len = Number(roa.prefix.split("/")[1]);
+    const limit = prefixOk(roa.prefix, 4) ? 32 : 128;
+    if (roa.max_length < len || roa.max_length > limit) {
+      ctx.addIssue({ code: "custom", path: ["max_length"], message: `must be between ${len} and ${limit}` });
+    }
+  });
+export type StaticRoa = z.infer<typeof staticRoaSchema>;
+
+/** One route server of the exchange, reached over SSH with a pinned host key. */
+export const routeServerSchema = z.strictObject({
+  /** Stable short id; becomes part of BIRD names and DynamoDB keys. */
+  id: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]{0,31}$/, "lower-case letters, digits and '-', starting with a letter"),
+  ssh: sshTargetSchema,
+  /** The route server's ASN: sent in OPEN, never prepended to paths (rs client). */
+  asn: anyAsnSchema,
+  router_id: ipv4Schema,
+  /** The route server's own addresses on the peering LAN (what members peer with). */
+  peering_ipv4: ipv4Schema.optional(),
+  peering_ipv6: ipv6Schema.optional(),
+  paths: z
+    .strictObject({
+      /** BIRD's main config; it must include `policy_file` and `"<members_dir>/*.conf"` verbatim. */
+      main_config: remotePathSchema.default("/etc/bird/bird.conf"),
+      /** The generated policy (templates, filters, RPKI); replaced when the policy changes. */
+      policy_file: remotePathSchema.default("/etc/bird/ztix/policy.conf"),
+      /** One generated file per member: `AS<asn>_<nodeid>.conf`. */
+      members_dir: remotePathSchema.default("/etc/bird/ztix/members"),
+      /** Scratch space for candidate configs (parse-checked before anything live changes). */
+      staging_dir: remotePathSchema.default("/var/lib/ztix/staging"),
+      control_socket: remotePathSchema.default("/run/bird/bird.ctl"),
+    })
+    .prefault({}),
+  commands: z
+    .strictObject({
+      bird: commandSchema.default("bird"),
+      birdc: commandSchema.default("birdc"),
+    })
+    .prefault({}),
+  rpki: z
+    .strictObject({
+      /** RTR caches (validators) this route server connects to; one `protocol rpki` each. */
+      rtr_caches: z.array(rtrCacheSchema).default([]),
+      /** Lab option: ROAs written into the config instead of (or besides) an RTR cache. */
+      static_roas: z.array(staticRoaSchema).default([]),
+    })
+    .prefault({}),
+});
+export type RouteServerConfig = z.infer<typeof routeServerSchema>;
+
+const lengthBounds = (max: number) =>
+  z
+    .tuple([z.number().int().min(0).max(max), z.number().int().min(0).max(max)])
+    .refine(([lo, hi]) => lo <= hi, "the lower bound must not exceed the upper bound");
+
+/**
+ * Import policy every route server applies to every member session. Defaults follow the
+ * anchors (arouteserver, IXP Manager) and RFC 7947/8326; see route-server-policy.md.
+ */
+export const routeServerPolicySchema = z
+  .strictObject({
+    /** `birdc configure timeout N`: BIRD reverts by itself unless confirmed within N seconds. */
+    configure_timeout_seconds: z.number().int().min(2).max(600).default(60),
+    /** How long an apply waits for another apply on the same route server before giving up. */
+    lock_wait_seconds: z.number().int().min(0).max(600).default(30),
+    as_path_max_length: z.number().int().min(1).max(255).default(64),
+    /** Accepted prefix lengths [shortest, longest], inclusive. */
+    ipv4_prefix_length: lengthBounds(32).default([8, 24]),
+    ipv6_prefix_length: lengthBounds(128).default([16, 48]),
+    max_prefix: z
+      .strictObject({
+        /** Import limit when the member's own figure (e.g. PeeringDB) is unknown. */
+        ipv4_default: z.number().int().min(1).default(100),
+        ipv6_default: z.number().int().min(1).default(50),
+        /** Added on top of a known figure, rounded up: 20 → 100 prefixes become a limit of 120. */
+        headroom_percent: z.number().int().min(0).max(1000).default(20),
+      })
+      .prefault({}),
+    /** Transit-free networks that must never appear behind a member. */
+    transit_free_asns: z
+      .array(anyAsnSchema)
+      .default([174, 701, 1299, 2914, 3257, 3320, 3356, 3491, 5511, 6453, 6461, 6762, 6830, 7018, 12956]),
+    /**
+     * Labs only: treat documentation prefixes (RFC 5737, RFC 3849) and documentation ASNs
+     * (RFC 5398) as ordinary, so a lab built from documentation resources can exchange routes.
+     */
+    allow_documentation_resources: z.boolean().default(false),
+  })
+  .prefault({});
+export type RouteServerPolicy = z.infer<typeof routeServerPolicySchema>;

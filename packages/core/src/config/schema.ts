@@ -1,0 +1,59 @@
+import { z } from "zod";
+import { authConfigSchema, sessionConfigSchema } from "./auth.ts";
+import { backupConfigSchema, controllerConfigSchema } from "./controller.ts";
+import { networkConfigSchema } from "./networks.ts";
+import { routeServerPolicySchema, routeServerSchema } from "./route-servers.ts";
+
+export const runtimeConfigSchema = z
+  .strictObject({
+    /** Public origin of the SPA + API (used for cookies, CSRF Origin checks and OIDC redirects). */
+    public_url: z.url().default("http://localhost:8787"),
+    session: sessionConfigSchema,
+    auth: authConfigSchema,
+    asn_policy: z
+      .strictObject({
+        allow_private: z.boolean().default(false),
+        allow_documentation: z.boolean().default(false),
+      })
+      .prefault({}),
+    workflow: z
+      .strictObject({
+        approval_mode: z.enum(["manual_admin", "policy_auto"]).default("manual_admin"),
+        /** The sweeper re-enqueues requests sitting in approved/provisioning longer than this. */
+        stuck_after_minutes: z
+          .number()
+          .int()
+          .min(1)
+          .max(24 * 60)
+          .default(15),
+      })
+      .prefault({}),
+    networks: z.array(networkConfigSchema).min(1, "configure at least one IX network"),
+    controller: controllerConfigSchema,
+    route_servers: z.array(routeServerSchema).default([]),
+    route_server_policy: routeServerPolicySchema,
+    backups: backupConfigSchema,
+  })
+  .superRefine((cfg, ctx) => {
+    const seen = new Set<string>();
+    cfg.networks.forEach((n, i) => {
+      if (seen.has(n.suffix)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["networks", i, "suffix"],
+          message: `duplicate suffix ${n.suffix}`,
+        });
+      }
+      seen.add(n.suffix);
+    });
+    const ids = new Set<string>();
+    cfg.route_servers.forEach((rs, i) => {
+      if (ids.has(rs.id)) {
+        ctx.addIssue({ code: "custom", path: ["route_servers", i, "id"], message: `duplicate id ${rs.id}` });
+      }
+      ids.add(rs.id);
+    });
+  });
+
+export type RuntimeConfig = z.infer<typeof runtimeConfigSchema>;
+export type RuntimeConfigInput = z.input<typeof runtimeConfigSchema>;

@@ -1,0 +1,62 @@
+import { requestStatuses } from "@ztix/core";
+import { Entity, type EntityItem } from "electrodb";
+import { type EntityConfig, service } from "./config.ts";
+
+/**
+ * A request to join an IX network. The status sits in two index keys (admin queue), so every
+ * status change must also pass `createdAt`, `requestId` and `networkId` to rebuild them.
+ */
+export const joinRequestEntity = (config: EntityConfig) =>
+  new Entity(
+    {
+      model: { entity: "joinRequest", version: "1", service },
+      attributes: {
+        requestId: { type: "string", required: true },
+        userId: { type: "string", required: true },
+        asn: { type: "number", required: true },
+        asnName: { type: "string" },
+        networkId: { type: "string", required: true },
+        nodeId: { type: "string", required: true },
+        notes: { type: "string" },
+        status: { type: requestStatuses, required: true },
+        createdAt: { type: "string", required: true },
+        updatedAt: { type: "string", required: true },
+        /** Provisioning attempt; bumped by approve and retry, part of the SQS dedup id. */
+        attempt: { type: "number", required: true, default: 0 },
+        correlationId: { type: "string", required: true },
+        decidedBy: { type: "string" },
+        decidedAt: { type: "string" },
+        approvedAt: { type: "string" },
+        activeAt: { type: "string" },
+        rejectReason: { type: "string" },
+        lastErrorCode: { type: "string" },
+        lastErrorMessage: { type: "string" },
+        enqueuedAt: { type: "string" },
+      },
+      indexes: {
+        byId: { pk: { field: "pk", composite: ["requestId"] }, sk: { field: "sk", composite: [] } },
+        byUser: {
+          index: "gsi1",
+          pk: { field: "gsi1pk", composite: ["userId"] },
+          sk: { field: "gsi1sk", composite: ["createdAt", "requestId"] },
+        },
+        byAsn: {
+          index: "gsi2",
+          pk: { field: "gsi2pk", composite: ["asn"] },
+          sk: { field: "gsi2sk", composite: ["createdAt", "requestId"] },
+        },
+        byStatus: {
+          index: "gsi3",
+          pk: { field: "gsi3pk", composite: ["status"] },
+          sk: { field: "gsi3sk", composite: ["createdAt", "requestId"] },
+        },
+        byNetworkStatus: {
+          index: "gsi4",
+          pk: { field: "gsi4pk", composite: ["networkId", "status"] },
+          sk: { field: "gsi4sk", composite: ["createdAt", "requestId"] },
+        },
+      },
+    },
+    config,
+  );
+export type JoinRequestItem = EntityItem<ReturnType<typeof joinRequestEntity>>;
