@@ -34,3 +34,18 @@ describe("GET /api/v1/health", () => {
     expect(res.body.error.code).toBe("not_found");
   });
 });
+
+describe("backend faults", () => {
+  it("answer 503 with Retry-After when DynamoDB throttles, never a 500", async () => {
+    const stack = await testStack();
+    const { app } = testApp(stack);
+    // DynamoDB Local never throttles: a route that throws the SDK's throttling error stands in.
+    app.get("/throttled", () => {
+      throw Object.assign(new Error("Rate exceeded"), { name: "ProvisionedThroughputExceededException" });
+    });
+    const res = await app.request("/throttled");
+    expect(res.status).toBe(503);
+    expect(res.headers.get("retry-after")).toBe("1");
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe("service_unavailable");
+  });
+});

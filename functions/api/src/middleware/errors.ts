@@ -15,6 +15,14 @@ export function handleError(err: Error, c: Context<AppEnv>) {
       err.status === 413 ? "payload_too_large" : err.status === 401 ? "unauthenticated" : "bad_request";
     return c.json({ error: { code, message: err.message || code, details: {} } }, err.status);
   }
+  if (isOverloaded(err)) {
+    c.get("log")?.warn("backend overloaded", { error: err });
+    c.header("Retry-After", "1");
+    return c.json(
+      { error: { code: "service_unavailable", message: "busy, try again shortly", details: {} } },
+      503,
+    );
+  }
   c.get("log")?.error("unhandled error", { error: err, stack: err.stack });
   return c.json(
     {
@@ -26,6 +34,21 @@ export function handleError(err: Error, c: Context<AppEnv>) {
     },
     500,
   );
+}
+
+const overloadNames = new Set([
+  "ProvisionedThroughputExceededException",
+  "ThrottlingException",
+  "RequestLimitExceeded",
+  "TransactionConflictException",
+  "ServiceUnavailable",
+  "InternalServerError",
+]);
+
+/** AWS throttling and transient server faults: the client should retry, so 503, not 500. */
+function isOverloaded(err: Error): boolean {
+  const e = err as Error & { cause?: { name?: string }; $retryable?: unknown };
+  return overloadNames.has(e.name) || overloadNames.has(e.cause?.name ?? "");
 }
 
 export function notFound(c: Context<AppEnv>) {

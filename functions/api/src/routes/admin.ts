@@ -1,5 +1,82 @@
+import {
+  adminRequestDetail,
+  approveRequest,
+  auditView,
+  dispatchView,
+  listAdminRequests,
+  membershipView,
+  rejectRequest,
+  requestView,
+  retryRequest,
+  routeServersView,
+} from "@ztix/workflow";
 import { Hono } from "hono";
 import type { AppEnv } from "../env.ts";
+import { authOf, requireAdmin } from "../middleware/guards.ts";
+import { parseOptionalJsonBody } from "../schemas/body.ts";
+import { requestIdParam } from "../schemas/params.ts";
+import { adminListQuerySchema, emptyBodySchema, rejectBodySchema } from "../schemas/requests.ts";
+import { parseJsonBody, parseQuery } from "../validation.ts";
 
-/** admin routes (mounted under /api/v1). */
-export const adminRoutes = new Hono<AppEnv>();
+/**
+ * Admin request routes (mounted under /api/v1); 401 signed out, 403 for non-admins.
+ *
+ * DynamoDB calls per route (measured in admin.test.ts; plus 2 GetItem for the session):
+ * | route                                  | calls after session                                  |
+ * |----------------------------------------|------------------------------------------------------|
+ * | GET /admin/requests?status=S           | 1 Query per named status (byStatus)                  |
+ * | GET /admin/requests (no status)        | 7 Query, one per status partition (byStatus)         |
+ * | GET /admin/requests?zt_network_id=N    | 1 Query per status (byNetworkStatus)                 |
+ * | GET /admin/requests?asn=A[&...]        | Query on the ASN's partition (byAsn; filters paged   |
+ * |                                        | within it only when status/network are filters)      |
+ * | GET /admin/requests/{id}               | 2 GetItem + 2 Query (request, membership, RS, audit) |
+ * | POST /admin/requests/{id}/approve      | 1 GetItem + 1 TransactWrite (+1 PutItem on a lost    |
+ * | POST /admin/requests/{id}/retry        |  enqueue; +1 GetItem when another admin won)         |
+ * | POST /admin/requests/{id}/reject       | 1 GetItem + 1 TransactWrite                          |
+ */
+export const adminRoutes = new Hono<AppEnv>()
+  .use("/admin/*", requireAdmin)
+  .get("/admin/requests", async (c) => {
+    const q = parseQuery(c, adminListQuerySchema);
+    const page = await listAdminRequests(c.get("deps"), {
+      statuses: q.status,
+      asn: q.asn,
+      networkId: q.zt_network_id,
+      minAgeMinutes: q.min_age_minutes,
+      order: q.order,
+      limit: q.limit,
+      cursor: q.cursor,
+    });
+    return c.json({
+      items: page.items.map((r) => requestView(r, "admin")),
+      next_cursor: page.nextCursor ?? null,
+    });
+  })
+  .get("/admin/requests/:id", async (c) => {
+    const deps = c.get("deps");
+    const detail = await adminRequestDetail(deps, requestIdParam(c.req.param("id")));
+    return c.json({
+      request: requestView(detail.request, "admin"),
+      membership: membershipView(detail.membership),
+      route_servers: routeServersView(deps.config, detail.syncs),
+      events: detail.events.map((e) => auditView(e, "admin")),
+    });
+  })
+  .post("/admin/requests/:id/approve", async (c) => {
+    const id = requestIdParam(c.req.param("id"));
+    await parseOptionalJsonBody(c, emptyBodySchema);
+    const out = await approveRequest(c.get("deps"), authOf(c).user.userId, id);
+    return c.json({ request: requestView(out.request, "admin"), dispatch: dispatchView(out.dispatch) });
+  })
+  .post("/admin/requests/:id/reject", async (c) => {
+    const id = requestIdParam(c.req.param("id"));
+    const body = await parseJsonBody(c, rejectBodySchema);
+    const request = await rejectRequest(c.get("deps"), authOf(c).user.userId, id, body.reason);
+    return c.json({ request: requestView(request, "admin") });
+  })
+  .post("/admin/requests/:id/retry", async (c) => {
+    const id = requestIdParam(c.req.param("id"));
+    await parseOptionalJsonBody(c, emptyBodySchema);
+    const out = await retryRequest(c.get("deps"), authOf(c).user.userId, id);
+    return c.json({ request: requestView(out.request, "admin"), dispatch: dispatchView(out.dispatch) });
+  });

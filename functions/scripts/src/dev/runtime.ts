@@ -49,7 +49,7 @@ function ensureSpaBuild(root: string): string | undefined {
  * with ZTIX_MODE=localstack it uses LocalStack's endpoints and Secrets Manager instead.
  */
 export async function startLocalRuntime(
-  options: { dir?: string; ports?: LocalPorts; root?: string } = {},
+  options: { dir?: string; ports?: LocalPorts; root?: string; spa?: boolean } = {},
 ): Promise<LocalRuntime> {
   const started = performance.now();
   const root = resolve(options.root ?? ".");
@@ -102,7 +102,7 @@ export async function startLocalRuntime(
       base: { service: "api", stage: "local" },
       level: (process.env.LOG_LEVEL as "info") ?? "warn",
     });
-    const staticDir = ensureSpaBuild(root);
+    const staticDir = options.spa === false ? undefined : ensureSpaBuild(root);
     const server: LocalServer = await serveLocal({ app: createApp(deps), port: ports.api, staticDir });
     stops.push(server.close);
 

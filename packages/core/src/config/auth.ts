@@ -30,7 +30,12 @@ export const peeringDbConfigSchema = z
     issuer: z.url().default("https://auth.peeringdb.com/"),
     client_id: z.string().min(1).default("ztix"),
     client_secret: secretRefSchema.default({ secret: "peeringdb_client_secret" }),
-    scopes: z.array(z.string().min(1)).min(1).default(["openid", "profile", "email", "networks"]),
+    /** `openid` is required: without it there is no id_token, so no nonce or signature to check. */
+    scopes: z
+      .array(z.string().min(1))
+      .min(1)
+      .refine((s) => s.includes("openid"), "must include openid")
+      .default(["openid", "profile", "email", "networks"]),
     /** The SPA route PeeringDB redirects back to; it posts {code, state} to the API. */
     redirect_path: z.string().startsWith("/").default("/auth/callback"),
     /** PeeringDB perms bits that count as "more than read" (2 update, 4 create, 8 delete). */

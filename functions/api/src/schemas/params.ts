@@ -1,0 +1,9 @@
+import { AppError } from "@ztix/core";
+import { requestIdSchema } from "./requests.ts";
+
+/** The `{id}` of a request route; a malformed id names no request, so it is a 404. */
+export function requestIdParam(id: string | undefined): string {
+  const parsed = requestIdSchema.safeParse(id);
+  if (!parsed.success) throw new AppError("not_found", "no such request", { request_id: id ?? null });
+  return parsed.data.toLowerCase();
+}

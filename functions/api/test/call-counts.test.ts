@@ -1,0 +1,183 @@
+import { randomUUID } from "node:crypto";
+import type { JoinRequestItem } from "@ztix/data";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { ApiClient } from "../../../test/support/api.ts";
+import { testConfig } from "../../../test/support/config.ts";
+import { type TestStack, testStack } from "../../../test/support/stack.ts";
+import {
+  type Actors,
+  actors,
+  drainQueue,
+  newRequestBody,
+  nextNodeId,
+  seedNetworks,
+  TEST_NETWORK_ID,
+} from "./helpers/workflow.ts";
+
+/**
+ * DynamoDB calls per route, counted by the SDK middleware on the app's client. Every figure
+ * includes the session middleware's 2 GetItem (session, user). The same numbers must hold on
+ * a table ten times bigger: no route's cost grows with the table, and none ever Scans.
+ *
+ * | route                                            | GetItem | Query | TransactWrite | total |
+ * |--------------------------------------------------|---------|-------|---------------|-------|
+ * | GET  /onboarding/context (1 ASN)                 | 2       | 4     | 0             | 6     |
+ * | POST /requests                                   | 2       | 3     | 1             | 6     |
+ * | POST /requests (duplicate → 409)                 | 3       | 3     | 1             | 7     |
+ * | POST /requests (policy_auto, job enqueued)       | 2       | 3     | 2             | 7     |
+ * | GET  /requests (1 ASN)                           | 2       | 2     | 0             | 4     |
+ * | GET  /requests/{id}                              | 4       | 3     | 0             | 7     |
+ * | POST /requests/{id}/cancel                       | 3       | 1     | 1             | 5     |
+ * | GET  /admin/requests?status=pending              | 2       | 1     | 0             | 3     |
+ * | GET  /admin/requests (all 7 statuses)            | 2       | 7     | 0             | 9     |
+ * | GET  /admin/requests?zt_network_id=N&status=S    | 2       | 1     | 0             | 3     |
+ * | GET  /admin/requests?asn=A                       | 2       | 1     | 0             | 3     |
+ * | GET  /admin/requests/{id}                        | 4       | 2     | 0             | 6     |
+ * | POST /admin/requests/{id}/approve                | 3       | 0     | 1             | 4     |
+ * | POST /admin/requests/{id}/reject                 | 3       | 0     | 1             | 4     |
+ * | POST /admin/requests/{id}/retry                  | 3       | 0     | 1             | 4     |
+ */
+
+type Counts = Record<string, number>;
+const c = (get: number, query: number, tw = 0): Counts => ({
+  ...(get ? { GetItemCommand: get } : {}),
+  ...(query ? { QueryCommand: query } : {}),
+  ...(tw ? { TransactWriteItemsCommand: tw } : {}),
+});
+
+let stack: TestStack;
+let world: Actors;
+let auto: Actors;
+/** Index names of the Queries the last measured request made. */
+let indexes: (string | undefined)[] = [];
+
+beforeAll(async () => {
+  stack = await testStack();
+  await seedNetworks(stack.data);
+  world = actors(stack);
+  auto = actors(stack, { config: testConfig({ workflow: { approval_mode: "policy_auto" } }) });
+  stack.dynamo.middlewareStack.add(
+    (next, context) => async (args) => {
+      if ((context as { commandName?: string }).commandName === "QueryCommand") {
+        indexes.push((args.input as { IndexName?: string }).IndexName);
+      }
+      return next(args);
+    },
+    { step: "initialize", name: "testIndexRecorder" },
+  );
+});
+
+async function measure(run: () => Promise<{ status: number }>, status = 200) {
+  stack.calls.reset();
+  indexes = [];
+  const res = await run();
+  expect(res.status).toBe(status);
+  return { calls: stack.calls.snapshot().byCommand, indexes: [...indexes] };
+}
+
+/** Writes `n` requests straight into the table (BatchWrite), spread over statuses and ASNs. */
+async function bulkRequests(n: number) {
+  const statuses = [
+    "pending",
+    "approved",
+    "provisioning",
+    "active",
+    "failed",
+    "rejected",
+    "cancelled",
+  ] as const;
+  const base = Date.now() - 7 * 24 * 3600_000;
+  const items: JoinRequestItem[] = Array.from({ length: n }, (_, i) => ({
+    requestId: randomUUID(),
+    userId: randomUUID(),
+    asn: 4_200_000_000 + (i % 50),
+    networkId: TEST_NETWORK_ID,
+    nodeId: nextNodeId(),
+    status: statuses[i % statuses.length]!,
+    createdAt: new Date(base + i * 1000).toISOString(),
+    updatedAt: new Date(base + i * 1000).toISOString(),
+    attempt: 0,
+    correlationId: randomUUID(),
+  }));
+  await stack.data.entities.joinRequest.put(items).go();
+}
+
+describe("DynamoDB calls per route", () => {
+  it("stay the same small constants on a table ten times bigger, and never Scan", async () => {
+    const runOnce = async () => {
+      const op = await world.operator();
+      const asn = op.asns[0]!;
+      const admin: ApiClient = await world.admin();
+      const body = newRequestBody(asn);
+      const out: Record<string, { calls: Counts; indexes: (string | undefined)[] }> = {};
+      out.context = await measure(() => op.client.get("/api/v1/onboarding/context"));
+      out.create = await measure(() => op.client.post("/api/v1/requests", body), 201);
+      out.duplicate = await measure(() => op.client.post("/api/v1/requests", body), 409);
+      const autoOp = await auto.operator();
+      out.createAuto = await measure(
+        () => autoOp.client.post("/api/v1/requests", newRequestBody(autoOp.asns[0]!)),
+        201,
+      );
+      const id = (await op.client.get("/api/v1/requests")).body.items[0].request_id as string;
+      out.list = await measure(() => op.client.get("/api/v1/requests"));
+      out.detail = await measure(() => op.client.get(`/api/v1/requests/${id}`));
+      const toCancel = (await op.client.post("/api/v1/requests", newRequestBody(asn))).body.request
+        .request_id;
+      out.cancel = await measure(() => op.client.post(`/api/v1/requests/${toCancel}/cancel`));
+      out.adminPending = await measure(() => admin.get("/api/v1/admin/requests?status=pending"));
+      out.adminAll = await measure(() => admin.get("/api/v1/admin/requests"));
+      out.adminNetwork = await measure(() =>
+        admin.get(`/api/v1/admin/requests?zt_network_id=${TEST_NETWORK_ID}&status=pending`),
+      );
+      out.adminAsn = await measure(() => admin.get(`/api/v1/admin/requests?asn=${asn}`));
+      out.adminDetail = await measure(() => admin.get(`/api/v1/admin/requests/${id}`));
+      out.approve = await measure(() => admin.post(`/api/v1/admin/requests/${id}/approve`));
+      const toReject = (await op.client.post("/api/v1/requests", newRequestBody(asn))).body.request
+        .request_id;
+      out.reject = await measure(() =>
+        admin.post(`/api/v1/admin/requests/${toReject}/reject`, { reason: "no" }),
+      );
+      const stored = (await stack.data.entities.joinRequest.get({ requestId: id }).go()).data!;
+      await stack.data.entities.joinRequest
+        .patch({ requestId: id })
+        .set({ status: "failed", createdAt: stored.createdAt, networkId: stored.networkId })
+        .go();
+      out.retry = await measure(() => admin.post(`/api/v1/admin/requests/${id}/retry`));
+      await drainQueue(stack.sqs, stack.queueUrl);
+      return out;
+    };
+
+    const small = await runOnce();
+    await bulkRequests(700);
+    const big = await runOnce();
+
+    const expected: Record<string, Counts> = {
+      context: c(2, 4),
+      create: c(2, 3, 1),
+      duplicate: c(3, 3, 1),
+      createAuto: c(2, 3, 2),
+      list: c(2, 2),
+      detail: c(4, 3),
+      cancel: c(3, 1, 1),
+      adminPending: c(2, 1),
+      adminAll: c(2, 7),
+      adminNetwork: c(2, 1),
+      adminAsn: c(2, 1),
+      adminDetail: c(4, 2),
+      approve: c(3, 0, 1),
+      reject: c(3, 0, 1),
+      retry: c(3, 0, 1),
+    };
+    for (const [route, counts] of Object.entries(expected)) {
+      expect(small[route]!.calls, route).toEqual(counts);
+      expect(big[route]!.calls, `${route} on the bigger table`).toEqual(counts);
+      expect(big[route]!.calls.ScanCommand, route).toBeUndefined();
+    }
+    // The admin queue reads the index its filters call for.
+    expect(big.adminPending!.indexes).toEqual(["gsi3"]);
+    expect(big.adminAll!.indexes).toEqual(Array(7).fill("gsi3"));
+    expect(big.adminNetwork!.indexes).toEqual(["gsi4"]);
+    expect(big.adminAsn!.indexes).toEqual(["gsi2"]);
+    expect(big.list!.indexes).toEqual([undefined, "gsi2"]);
+  });
+});
