@@ -25,7 +25,10 @@ describe("local sign-in", () => {
     await createLocalUser({ data: stack.data, config }, { username: "dora", password: PASSWORD });
     await setUserDisabled({ data: stack.data, config }, { username: "dora" }, true);
   });
-  afterEach(() => vi.restoreAllMocks());
+  afterEach(() => {
+    vi.restoreAllMocks();
+    vi.unstubAllEnvs();
+  });
 
   /** A client behind its own address (X-Forwarded-For), so per-address counters do not leak between tests. */
   function client(options: { config?: RuntimeConfig; address?: string } = {}) {
@@ -86,6 +89,7 @@ describe("local sign-in", () => {
   });
 
   it("answers unknown users and wrong passwords identically, auditing the real reason and counting a metric", async () => {
+    vi.stubEnv("ZTIX_METRICS", "on"); // the suite silences metrics; this test reads them
     const writes: string[] = [];
     const original = process.stdout.write.bind(process.stdout);
     vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array, ...rest: unknown[]) => {

@@ -17,6 +17,7 @@ describe("GET /api/v1/health", () => {
       backends: { dynamodb: { ok: true }, queue: { ok: true } },
     });
     expect(res.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+    expect(res.headers.get("cache-control")).toBe("no-store");
   });
 
   it("answers 503 and names the backend that is down", async () => {

@@ -5,6 +5,9 @@
  */
 import { startLocalRuntime } from "./dev/runtime.ts";
 
+// Local runs are on Node 20; Lambda runs 22. The SDK's upgrade notice would repeat on every start.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+
 const runtime = await startLocalRuntime().catch((e: Error) => {
   console.error(`\nnpm run dev failed: ${e.message}`);
   process.exit(1);

@@ -162,14 +162,9 @@ async function readAllStdin(): Promise<string> {
 
 async function main() {
   const resources = linkedResources();
-  // Under `npx sst shell` nothing sets ZTIX_MODE; a stage linked to Secrets Manager is in AWS.
-  const env =
-    process.env.ZTIX_MODE || resources.secrets.backend !== "secretsmanager"
-      ? process.env
-      : { ...process.env, ZTIX_MODE: "aws" };
   const ctx: AdminContext = {
     data: createService({
-      client: documentClient(dynamoClient(endpointsFromEnv(env))),
+      client: documentClient(dynamoClient(endpointsFromEnv())),
       table: resources.tableName,
     }),
     config: loadRuntimeConfig(),

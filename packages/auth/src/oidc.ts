@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import type { SecretStore } from "@ztix/aws";
 import type { RuntimeConfig } from "@ztix/core";
 import type { DataService } from "@ztix/data";
+import { isConditionFailure } from "@ztix/data";
 import { createRemoteJWKSet, type JWTPayload, errors as joseErrors, jwtVerify } from "jose";
 import { z } from "zod";
 import { LoginRefused } from "./refusal.ts";
@@ -119,15 +120,6 @@ export async function startAuthorization(
   url.searchParams.set("code_challenge", pkceChallenge(codeVerifier));
   url.searchParams.set("code_challenge_method", "S256");
   return url.toString();
-}
-
-function isConditionFailure(e: unknown): boolean {
-  const err = e as { name?: string; message?: string; cause?: { name?: string } };
-  return (
-    err?.name === "ConditionalCheckFailedException" ||
-    err?.cause?.name === "ConditionalCheckFailedException" ||
-    /ConditionalCheckFailed|conditional request failed/i.test(err?.message ?? "")
-  );
 }
 
 /** Takes the pending sign-in out of the table: a conditional delete, so only one caller ever gets it. */

@@ -1,5 +1,11 @@
 import { asnProblem, type RuntimeConfig } from "@ztix/core";
-import { type DataService, peeringDbUserId, type UserAsnItem, type UserItem } from "@ztix/data";
+import {
+  type DataService,
+  isConditionFailure,
+  peeringDbUserId,
+  type UserAsnItem,
+  type UserItem,
+} from "@ztix/data";
 import { z } from "zod";
 import type { VerifiedSignIn } from "./oidc.ts";
 import { LoginRefused } from "./refusal.ts";
@@ -81,15 +87,6 @@ export function checkProfile(signIn: VerifiedSignIn, config: RuntimeConfig) {
     );
   }
   return { profile, peeringdbId, userId, networks };
-}
-
-function isConditionFailure(e: unknown): boolean {
-  const err = e as { name?: string; message?: string; cause?: { name?: string } };
-  return (
-    err?.name === "ConditionalCheckFailedException" ||
-    err?.cause?.name === "ConditionalCheckFailedException" ||
-    /ConditionalCheckFailed|conditional request failed/i.test(err?.message ?? "")
-  );
 }
 
 export interface SyncResult {

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { AppError, asnSchema, networkIdSchema, type RuntimeConfig } from "@ztix/core";
-import { auditItem, type DataService, peeringDbUserId, type UserItem } from "@ztix/data";
+import { auditItem, type DataService, isConditionFailure, peeringDbUserId, type UserItem } from "@ztix/data";
 import { normalizeUsername } from "./local-login.ts";
 import { userAsns } from "./networks.ts";
 import { hashPassword, passwordProblem } from "./password.ts";
@@ -51,16 +51,6 @@ const invalid = (fields: Record<string, string[]>) =>
       fields,
     },
   );
-
-function isConditionFailure(e: unknown): boolean {
-  const err = e as { name?: string; message?: string; cause?: { name?: string } };
-  return (
-    err?.name === "TransactionCanceledException" ||
-    err?.cause?.name === "TransactionCanceledException" ||
-    err?.name === "ConditionalCheckFailedException" ||
-    /ConditionalCheckFailed|conditional request failed|transaction canceled/i.test(err?.message ?? "")
-  );
-}
 
 /** Validates ASNs with the deployment's policy and networks against the ixNetwork table (ids or 6-hex suffixes). */
 async function validateFields(ctx: AdminContext, fields: UserFields) {

@@ -53,3 +53,17 @@ describe("AWS endpoints", () => {
     expect(() => endpointsFromEnv({ ZTIX_MODE: "prod" })).toThrow(/ZTIX_MODE/);
   });
 });
+
+describe("AWS endpoints under sst shell", () => {
+  it("infers AWS from a non-local linked stage, and the local stack from the local one", () => {
+    expect(endpointsFromEnv({ SST_RESOURCE_App: JSON.stringify({ name: "ztix", stage: "prod" }) }).mode).toBe(
+      "aws",
+    );
+    expect(
+      endpointsFromEnv({ SST_RESOURCE_App: JSON.stringify({ name: "ztix", stage: "local" }) }).mode,
+    ).toBe("local");
+    expect(
+      endpointsFromEnv({ ZTIX_MODE: "local", SST_RESOURCE_App: JSON.stringify({ stage: "prod" }) }).mode,
+    ).toBe("local");
+  });
+});

@@ -13,6 +13,8 @@ export function emitMetric(
   dimensions: Record<string, string> = {},
   options: { namespace?: string; sink?: LogSink; properties?: Record<string, unknown> } = {},
 ): void {
+  // ZTIX_METRICS=off silences the default sink (test runs); an explicit sink always writes.
+  if (!options.sink && process.env.ZTIX_METRICS === "off") return;
   const sink: LogSink = options.sink ?? ((line) => process.stdout.write(`${line}\n`));
   const line = {
     _aws: {

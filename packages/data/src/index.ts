@@ -1,6 +1,7 @@
 export * from "./audit.ts";
 export * from "./bootstrap.ts";
 export * from "./call-counter.ts";
+export * from "./conditions.ts";
 export * from "./entities/address.ts";
 export * from "./entities/audit-event.ts";
 export type { EntityConfig } from "./entities/config.ts";

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { AppError, checkTransition, type RequestStatus, type TransitionAction } from "@ztix/core";
 import { type AuditInput, auditItem } from "./audit.ts";
+import { isConditionFailure } from "./conditions.ts";
 import type { JoinRequestItem } from "./entities/join-request.ts";
 import type { DataService } from "./service.ts";
 
@@ -20,17 +21,6 @@ export type RequestAudit = Omit<
 > & {
   action?: string;
 };
-
-function isConditionFailure(e: unknown): boolean {
-  const err = e as { name?: string; message?: string; cause?: { name?: string } };
-  return (
-    err?.name === "TransactionCanceledException" ||
-    err?.cause?.name === "TransactionCanceledException" ||
-    err?.name === "ConditionalCheckFailedException" ||
-    err?.cause?.name === "ConditionalCheckFailedException" ||
-    /ConditionalCheckFailed|conditional request failed/i.test(err?.message ?? "")
-  );
-}
 
 /**
  * Creates a pending request, its slot and its audit event in one transaction. A second live

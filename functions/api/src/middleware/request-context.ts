@@ -21,6 +21,8 @@ export function requestContext(deps: AppDeps) {
     c.set("correlationId", correlationId);
     c.set("log", deps.log);
     c.header("x-request-id", requestId);
+    // Responses are per user: the CDN in front of the API and the browser must never cache them.
+    c.header("cache-control", "no-store");
     const started = performance.now();
     await withLogContext({ requestId, correlationId }, async () => {
       await next();

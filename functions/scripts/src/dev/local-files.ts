@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { newDemoPasswords } from "./demo.ts";
 
 export interface LocalPorts {
   api: number;
@@ -56,6 +57,7 @@ export function ensureLocalFiles(dir: string, ports: LocalPorts) {
       controller_token: randomBytes(18).toString("hex"),
       peeringdb_client_secret: randomBytes(24).toString("base64url"),
       session_key: randomBytes(32).toString("base64url"),
+      ...newDemoPasswords(),
     };
     writeFileSync(secretsPath, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });
   }

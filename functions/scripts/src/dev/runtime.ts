@@ -21,6 +21,7 @@ import {
 import { createApp } from "../../../api/src/app.ts";
 import { depsFromEnvironment } from "../../../api/src/deps.ts";
 import { type LocalServer, serveLocal } from "../../../api/src/server.ts";
+import { demoAccounts, prepareDemo, startStandIn } from "./demo.ts";
 import { defaultPorts, ensureLocalFiles, type LocalPorts } from "./local-files.ts";
 
 export interface LocalRuntime {
@@ -102,6 +103,18 @@ export async function startLocalRuntime(
       base: { service: "api", stage: "local" },
       level: (process.env.LOG_LEVEL as "info") ?? "warn",
     });
+    const standIn = await startStandIn(
+      deps.config,
+      dir,
+      await deps.secrets.get(deps.config.auth.peeringdb.client_secret.secret),
+    );
+    if (standIn) stops.push(standIn.stop);
+    const signInText = await prepareDemo(
+      { data: deps.data, config: deps.config, actor: "dev-launcher" },
+      demoAccounts(files.secrets),
+      standIn,
+    );
+
     const staticDir = options.spa === false ? undefined : ensureSpaBuild(root);
     const server: LocalServer = await serveLocal({ app: createApp(deps), port: ports.api, staticDir });
     stops.push(server.close);
@@ -110,6 +123,7 @@ export async function startLocalRuntime(
     say(`ready in ${seconds}s: ${server.url} (API ${server.url}/api/v1/health)`);
     if (!staticDir) say("the SPA is not built yet: npm run build:web");
     say(`data in ${dir}; runtime config ${files.configPath}; Ctrl-C stops everything`);
+    if (signInText) say(`sign in at ${server.url}/login with:\n${signInText}`);
     return { url: server.url, stop: stopAll };
   } catch (e) {
     await stopAll();

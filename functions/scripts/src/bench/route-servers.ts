@@ -1,0 +1,148 @@
+import { execFile, spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { routeServerPolicySchema, routeServerSchema } from "@ztix/core";
+import { type RouteServerMember, renderMainConfig, renderMember, renderPolicy } from "@ztix/route-servers";
+
+const exec = promisify(execFile);
+const MEMBERS = 2_000;
+
+/** `count` distinct members with public 32-bit ASNs and addresses that lead nowhere. */
+function members(count: number): RouteServerMember[] {
+  return Array.from({ length: count }, (_, i) => ({
+    requestId: `bench-${i}`,
+    asn: 200_000 + i,
+    nodeId: (0x1000000000 + i).toString(16),
+    networkId: "0123456789abcdef",
+    ipv4: `100.64.${Math.floor(i / 250)}.${(i % 250) + 2}`,
+    ipv6: `2001:db8:ffff::${(i + 2).toString(16)}`,
+    maxPrefix: { ipv4: 10 + (i % 50) },
+  }));
+}
+
+function ms(start: bigint): number {
+  return Number((process.hrtime.bigint() - start) / 1000n) / 1000;
+}
+
+function hasBird(): boolean {
+  return spawnSync("sh", ["-c", "command -v bird && command -v birdc"], { stdio: "ignore" }).status === 0;
+}
+
+async function birdc(socket: string, command: string): Promise<string> {
+  const { stdout } = await exec("birdc", ["-s", socket, command], { timeout: 120_000 });
+  return stdout;
+}
+
+/** Waits until a process we signalled has gone (signal 0 probes without touching it). */
+async function exited(pid: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return;
+    }
+    if (Date.now() > deadline) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/**
+ * Route-server figures: render cost, bytes an added member touches, and what BIRD itself
+ * takes to parse and reconfigure a 2,000-member route server (skipped without BIRD).
+ */
+export async function run(): Promise<Record<string, unknown>> {
+  const dir = mkdtempSync(join(tmpdir(), "ztix-bench-rs-"));
+  const rs = routeServerSchema.parse({
+    id: "bench",
+    asn: 64500,
+    router_id: "192.0.2.1",
+    peering_ipv4: "192.0.2.1",
+    peering_ipv6: "2001:db8::1",
+    ssh: {
+      host: "127.0.0.1",
+      user: "bench",
+      host_key_fingerprint: `SHA256:${"A".repeat(43)}`,
+      private_key: { secret: "x" },
+    },
+    paths: {
+      main_config: join(dir, "bird.conf"),
+      policy_file: join(dir, "ztix/policy.conf"),
+      members_dir: join(dir, "ztix/members"),
+      staging_dir: join(dir, "staging"),
+      control_socket: join(dir, "bird.ctl"),
+    },
+    rpki: { rtr_caches: [{ host: "127.0.0.1", port: 3323 }] },
+  });
+  const policy = routeServerPolicySchema.parse({});
+  const all = members(MEMBERS + 1);
+  const added = all[MEMBERS]!;
+  const figures: Record<string, unknown> = { members: MEMBERS };
+  try {
+    // Render: one member (mean of many), then a whole route server.
+    const reps = 2_000;
+    let t = process.hrtime.bigint();
+    for (let i = 0; i < reps; i++) renderMember(all[i % MEMBERS]!, policy);
+    figures.render_one_member_us = Math.round((ms(t) * 1000) / reps);
+    t = process.hrtime.bigint();
+    const policyText = renderPolicy(rs, policy);
+    const files = all.slice(0, MEMBERS).map((m) => renderMember(m, policy));
+    figures.render_route_server_ms = ms(t);
+
+    mkdirSync(rs.paths.members_dir, { recursive: true });
+    const mainText = renderMainConfig(rs, { logFile: join(dir, "bird.log") });
+    writeFileSync(rs.paths.main_config, mainText);
+    writeFileSync(rs.paths.policy_file, policyText);
+    for (const f of files) writeFileSync(join(rs.paths.members_dir, f.fileName), f.text);
+    const totalBytes =
+      Buffer.byteLength(policyText) +
+      files.reduce((n, f) => n + Buffer.byteLength(f.text), 0) +
+      mainText.length;
+    const addedFile = renderMember(added, policy);
+    // What the apply sends when the policy is unchanged: the member file and the check config.
+    figures.add_member_bytes_uploaded = Buffer.byteLength(addedFile.text) + Buffer.byteLength(mainText);
+    figures.add_member_live_files_changed = 1;
+    figures.add_member_live_bytes_written = Buffer.byteLength(addedFile.text);
+    figures.route_server_config_bytes = totalBytes;
+
+    if (!hasBird()) {
+      figures.bird = "skipped: bird/birdc not installed";
+      return figures;
+    }
+    t = process.hrtime.bigint();
+    await exec("bird", ["-p", "-c", rs.paths.main_config], { timeout: 120_000 });
+    figures.bird_parse_ms = ms(t);
+
+    const pidFile = join(dir, "bird.pid");
+    await exec("bird", ["-c", rs.paths.main_config, "-s", rs.paths.control_socket, "-P", pidFile], {
+      timeout: 120_000,
+    });
+    try {
+      const deadline = Date.now() + 60_000;
+      while (!/Daemon is up/.test(await birdc(rs.paths.control_socket, "show status").catch(() => ""))) {
+        if (Date.now() > deadline) throw new Error("bird did not come up");
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      writeFileSync(join(rs.paths.members_dir, addedFile.fileName), addedFile.text);
+      t = process.hrtime.bigint();
+      await birdc(rs.paths.control_socket, "configure check");
+      figures.birdc_configure_check_ms = ms(t);
+      t = process.hrtime.bigint();
+      const out = await birdc(rs.paths.control_socket, "configure");
+      figures.birdc_configure_ms = ms(t);
+      figures.birdc_configure_reply = out.trim().split("\n").pop();
+    } finally {
+      // Ends exactly the daemon this bench started.
+      const pid = Number(readFileSync(pidFile, "utf8").trim());
+      if (pid > 0) {
+        process.kill(pid, "SIGTERM");
+        await exited(pid, 10_000);
+      }
+    }
+    return figures;
+  } finally {
+    rmSync(dir, { recursive: true, force: true, maxRetries: 5 });
+  }
+}

@@ -1,0 +1,78 @@
+import { query, request } from "./client.ts";
+import { ApiError } from "./errors.ts";
+import type {
+  AdminFilters,
+  AuthMethods,
+  Me,
+  OnboardingContext,
+  Page,
+  RequestDetail,
+  RequestSummary,
+} from "./types.ts";
+
+export { ApiError, describeError } from "./errors.ts";
+export * from "./types.ts";
+
+/** List answers name their array after the resource; the screens want `items`. */
+function page<T>(body: Record<string, unknown>, key: string): Page<T> {
+  const items = (body[key] ?? body.items ?? []) as T[];
+  return { items, next_cursor: (body.next_cursor as string | null | undefined) ?? null };
+}
+
+/** Detail answers may nest the request (`{request, membership, ...}`) or be flat. */
+function detail(body: Record<string, unknown>): RequestDetail {
+  const base = (body.request ?? body) as Record<string, unknown>;
+  return {
+    ...(base as unknown as RequestDetail),
+    membership: (body.membership ?? base.membership ?? null) as RequestDetail["membership"],
+    route_servers: (body.route_servers ?? base.route_servers ?? []) as RequestDetail["route_servers"],
+    audit: (body.events ?? body.audit ?? base.audit ?? []) as RequestDetail["audit"],
+  };
+}
+
+export const api = {
+  /** The signed-in user, or null when signed out. */
+  async me(): Promise<Me | null> {
+    try {
+      return await request<Me>("GET", "/auth/me");
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 401) return null;
+      throw e;
+    }
+  },
+  async methods(): Promise<AuthMethods> {
+    // `{peeringdb: {enabled}, local: {enabled}}`
+    const body = await request<Record<string, { enabled?: boolean } | undefined>>("GET", "/auth/methods");
+    return { local: Boolean(body.local?.enabled), peeringdb: Boolean(body.peeringdb?.enabled) };
+  },
+  loginLocal: (username: string, password: string) =>
+    request<unknown>("POST", "/auth/local/login", { username, password }),
+  startPeeringdb: () => request<{ authorization_url: string }>("POST", "/auth/peeringdb/start", {}),
+  completePeeringdb: (code: string, state: string) =>
+    request<unknown>("POST", "/auth/peeringdb/callback", { code, state }),
+  logout: () => request<unknown>("POST", "/auth/logout", {}),
+
+  onboarding: () => request<OnboardingContext>("GET", "/onboarding/context"),
+  async createRequest(input: { asn: number; zt_network_id: string; node_id: string; notes?: string }) {
+    const body = await request<Record<string, unknown>>("POST", "/requests", input);
+    return detail(body);
+  },
+  async myRequests(cursor?: string | null): Promise<Page<RequestSummary>> {
+    return page(await request("GET", `/requests${query({ cursor })}`), "requests");
+  },
+  async request(id: string): Promise<RequestDetail> {
+    return detail(await request("GET", `/requests/${encodeURIComponent(id)}`));
+  },
+  cancel: (id: string) => request<unknown>("POST", `/requests/${encodeURIComponent(id)}/cancel`, {}),
+
+  async adminRequests(filters: AdminFilters): Promise<Page<RequestSummary>> {
+    return page(await request("GET", `/admin/requests${query({ ...filters })}`), "requests");
+  },
+  async adminRequest(id: string): Promise<RequestDetail> {
+    return detail(await request("GET", `/admin/requests/${encodeURIComponent(id)}`));
+  },
+  approve: (id: string) => request<unknown>("POST", `/admin/requests/${encodeURIComponent(id)}/approve`, {}),
+  reject: (id: string, reason: string) =>
+    request<unknown>("POST", `/admin/requests/${encodeURIComponent(id)}/reject`, { reason }),
+  retry: (id: string) => request<unknown>("POST", `/admin/requests/${encodeURIComponent(id)}/retry`, {}),
+};

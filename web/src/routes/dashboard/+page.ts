@@ -1,0 +1,14 @@
+import { api } from "$lib/api/index.ts";
+import { requireUser } from "$lib/guards.ts";
+import { loadFailed } from "$lib/load-error.ts";
+import type { PageLoad } from "./$types";
+
+export const load: PageLoad = async ({ parent, url }) => {
+  requireUser((await parent()).me, url);
+  const cursor = url.searchParams.get("cursor");
+  try {
+    return { page: await api.myRequests(cursor), cursor };
+  } catch (e) {
+    loadFailed(e, url);
+  }
+};

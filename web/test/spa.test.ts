@@ -1,0 +1,393 @@
+import { createRequest, transitionRequest } from "@ztix/data";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { type OidcStandIn, startOidcStandIn } from "../../functions/scripts/src/oidc-standin.ts";
+import { TEST_NETWORK_ID } from "../../test/support/config.ts";
+import { type TestStack, testStack } from "../../test/support/stack.ts";
+import { requireSystem } from "../../test/support/system.ts";
+import {
+  type AxeViolation,
+  captureScreen,
+  chromiumPresent,
+  launchChromium,
+  WIDTHS,
+} from "./support/browser.ts";
+import { PASSWORD, seedLocalAccount, seedNetwork } from "./support/people.ts";
+import { startWebServer, type WebServer } from "./support/server.ts";
+import { failProvisioning, provisionRequest } from "./support/workflow.ts";
+
+const CLIENT_ID = "ztix-web-test";
+const CLIENT_SECRET = "web-test-client-secret";
+const OTHER_NETWORK_ID = "8056c2e21c000002";
+const fingerprint = `SHA256:${"A".repeat(43)}`;
+
+/** Two route servers so the request page has sessions to show. */
+const routeServers = [1, 2].map((n) => ({
+  id: `rs${n}`,
+  asn: 64499,
+  router_id: `192.0.2.${n}`,
+  peering_ipv4: `192.0.2.${n}`,
+  peering_ipv6: `2001:db8:100::${n}`,
+  ssh: {
+    host: `192.0.2.${n}`,
+    user: "ztix",
+    host_key_fingerprint: fingerprint,
+    private_key: { secret: `rs${n}_key` },
+  },
+}));
+
+let nodeCounter = 0x2a_0000_0000;
+const nextNodeId = () => (++nodeCounter).toString(16).padStart(10, "0");
+
+describe.skipIf(!requireSystem("chromium", chromiumPresent()))("the web app in a real browser", () => {
+  let stack: TestStack;
+  let web: WebServer;
+  let idp: OidcStandIn;
+  let browser: Browser;
+  const contexts: BrowserContext[] = [];
+  const people: Record<string, { userId: string }> = {};
+
+  beforeAll(async () => {
+    stack = await testStack({ secrets: { peeringdb_client_secret: CLIENT_SECRET } });
+    await seedNetwork(stack.data, TEST_NETWORK_ID, "ZT-IX LAN");
+    await seedNetwork(stack.data, OTHER_NETWORK_ID, "ZT-IX Lab");
+    people.alice = await seedLocalAccount(stack.data, {
+      username: "alice",
+      asns: [{ asn: 64500, name: "Example Network" }],
+    });
+    people.bob = await seedLocalAccount(stack.data, {
+      username: "bob",
+      asns: [{ asn: 64510, name: "Other Network" }],
+    });
+    people.carol = await seedLocalAccount(stack.data, {
+      username: "carol",
+      asns: [
+        { asn: 64505, name: "Carol Transit" },
+        { asn: 64506, name: "Carol Content" },
+      ],
+    });
+    people.admin = await seedLocalAccount(stack.data, { username: "admin", isAdmin: true });
+    web = await startWebServer(stack, async (origin) => {
+      idp = await startOidcStandIn({
+        clientId: CLIENT_ID,
+        clientSecret: CLIENT_SECRET,
+        redirectUris: [`${origin}/auth/callback`],
+      });
+      return {
+        route_servers: routeServers,
+        auth: { peeringdb: { issuer: idp.issuer, client_id: CLIENT_ID } },
+      } as never;
+    });
+    browser = await launchChromium();
+  }, 120_000);
+
+  afterAll(async () => {
+    for (const c of contexts) await c.close().catch(() => {});
+    await browser?.close();
+    await idp?.stop();
+    await web?.close();
+  });
+
+  // Pages left open keep polling the API; each test closes the ones it opened.
+  const openPages: Page[] = [];
+  afterEach(async () => {
+    for (const p of openPages.splice(0)) await p.close().catch(() => {});
+  });
+
+  async function newPage(): Promise<Page> {
+    const context = await browser.newContext({ viewport: WIDTHS.large });
+    contexts.push(context);
+    const page = await context.newPage();
+    openPages.push(page);
+    return page;
+  }
+
+  const signedIn = new Map<string, BrowserContext>();
+  /** A page in a browser where `username` has signed in through the login form (once per run). */
+  async function pageAs(username: string): Promise<Page> {
+    let context = signedIn.get(username);
+    if (!context) {
+      const page = await newPage();
+      await signIn(page, username);
+      context = page.context();
+      signedIn.set(username, context);
+      return page;
+    }
+    const page = await context.newPage();
+    openPages.push(page);
+    return page;
+  }
+
+  async function signIn(page: Page, username: string, expectPath = /\/(dashboard|admin\/requests)$/) {
+    await page.goto(`${web.origin}/login`);
+    await page.getByLabel("Username").fill(username);
+    await page.getByLabel("Password").fill(PASSWORD);
+    await page.getByRole("button", { name: "Sign in", exact: true }).click();
+    await page.waitForURL(expectPath);
+  }
+
+  /** A request written through the repository, for tests about what happens after submission. */
+  async function seedRequest(user: "alice" | "bob", asn: number) {
+    return createRequest(
+      stack.data,
+      { userId: people[user]!.userId, asn, networkId: TEST_NETWORK_ID, nodeId: nextNodeId() },
+      { actorType: "user", actorId: people[user]!.userId },
+    );
+  }
+
+  it("lets an operator sign in with a local account, submit a request and see a duplicate refused", async () => {
+    const violations: AxeViolation[] = [];
+    const page = await newPage();
+    await page.goto(`${web.origin}/dashboard`);
+    // Signed out: sent to the login page, remembering the destination.
+    await page.waitForURL(/\/login\?next=%2Fdashboard$/);
+    violations.push(...(await captureScreen(page, "login")));
+
+    await page.getByLabel("Username").fill("alice");
+    await page.getByLabel("Password").fill("wrong password");
+    await page.getByRole("button", { name: "Sign in", exact: true }).click();
+    await expect.poll(() => page.getByRole("alert").textContent()).toContain("Wrong username or password");
+    violations.push(...(await captureScreen(page, "login-error")));
+
+    await signIn(page, "alice", /\/dashboard$/);
+    await page.getByRole("heading", { name: "No requests yet" }).waitFor();
+    violations.push(...(await captureScreen(page, "dashboard-empty")));
+
+    await page.getByRole("link", { name: "New request" }).first().click();
+    await page.waitForURL(/\/onboarding$/);
+    const nodeInput = page.getByLabel("ZeroTier node id");
+    await nodeInput.fill("89e92c");
+    await expect.poll(() => page.locator("#e-node").textContent()).toContain("Too short: 6 of 10");
+    await nodeInput.fill("ff12345678");
+    await expect.poll(() => page.locator("#e-node").textContent()).toContain("reserved");
+    await expect.poll(() => nodeInput.getAttribute("aria-invalid")).toBe("true");
+    // The whole `zerotier-cli info` line pasted in is reduced to the node id.
+    const nodeId = nextNodeId();
+    await page.getByLabel("Network").selectOption(TEST_NETWORK_ID);
+    await nodeInput.fill(`200 info ${nodeId} 1.14.0 ONLINE`);
+    await expect.poll(() => nodeInput.inputValue()).toBe(nodeId);
+    await expect.poll(() => page.locator("#e-node").textContent()).toContain("valid node id");
+    violations.push(...(await captureScreen(page, "onboarding")));
+
+    await page.getByRole("button", { name: "Submit request" }).click();
+    await page.waitForURL(/\/requests\/[0-9a-f-]{36}$/);
+    const requestId = page.url().split("/").pop()!;
+    await page.locator('[data-status="pending"]').first().waitFor();
+    violations.push(...(await captureScreen(page, "request-pending")));
+
+    // The same ASN, network and node again: refused inline, naming the existing request.
+    await page.goto(`${web.origin}/onboarding`);
+    await page.getByLabel("Network").selectOption(TEST_NETWORK_ID);
+    await page.getByLabel("ZeroTier node id").fill(nodeId);
+    await page.getByRole("button", { name: "Submit request" }).click();
+    const alert = page.getByRole("alert");
+    await expect.poll(() => alert.textContent()).toContain("already exists");
+    expect(await page.getByRole("link", { name: /Open the existing request/ }).getAttribute("href")).toBe(
+      `/requests/${requestId}`,
+    );
+    violations.push(...(await captureScreen(page, "onboarding-duplicate")));
+
+    await page.getByRole("link", { name: "My requests" }).click();
+    await page.waitForURL(/\/dashboard$/);
+    expect(await page.getByRole("row").count()).toBe(2); // header + the one request
+    violations.push(...(await captureScreen(page, "dashboard")));
+    expect(violations).toEqual([]);
+  }, 90_000);
+
+  it("updates the operator's page to active by polling, without a reload, after an admin approves", async () => {
+    const violations: AxeViolation[] = [];
+    const request = await seedRequest("alice", 64500);
+    const operator = await pageAs("alice");
+    await operator.goto(`${web.origin}/requests/${request.requestId}`);
+    await operator.locator('[data-status="pending"]').first().waitFor();
+    // A marker that only survives if the page is never reloaded.
+    await operator.evaluate("window.ztixNoReload = true");
+
+    const admin = await pageAs("admin");
+    await admin.goto(`${web.origin}/admin/requests`);
+    await admin.getByLabel("Status").selectOption("pending");
+    await admin.getByRole("button", { name: "Apply filters" }).click();
+    await admin.waitForURL(/\/admin\/requests\?status=pending$/);
+    violations.push(...(await captureScreen(admin, "admin-queue")));
+
+    await admin.getByRole("link", { name: `Request ${request.requestId}` }).click();
+    await admin.waitForURL(new RegExp(`/admin/requests/${request.requestId}$`));
+    violations.push(...(await captureScreen(admin, "admin-request-pending")));
+    await admin.getByRole("button", { name: "Approve" }).click();
+    const dialog = admin.getByRole("dialog");
+    await dialog.waitFor();
+    violations.push(...(await captureScreen(admin, "admin-approve-dialog")));
+    await dialog.getByRole("button", { name: "Approve" }).click();
+    await admin.locator('[data-status="approved"]').first().waitFor();
+
+    // The worker's part: provisioning runs and finishes.
+    await provisionRequest(stack.data, request.requestId, {
+      ipv4: "192.0.2.10",
+      ipv6: "2001:db8:100::fbf4:a",
+      routeServers: ["rs1", "rs2"],
+    });
+    await operator.locator('[data-status="active"]').first().waitFor({ timeout: 60_000 });
+    expect(await operator.evaluate("window.ztixNoReload === true")).toBe(true);
+    expect(await operator.getByText("192.0.2.10", { exact: true }).count()).toBe(1);
+    expect(await operator.getByText("2001:db8:100::1", { exact: true }).count()).toBe(1);
+    expect(await operator.getByText("Configured", { exact: true }).count()).toBe(2);
+    violations.push(...(await captureScreen(operator, "request-active")));
+    expect(violations).toEqual([]);
+  }, 120_000);
+
+  it("requires a reason to reject, and shows the operator that reason", async () => {
+    const violations: AxeViolation[] = [];
+    const request = await seedRequest("alice", 64500);
+    const admin = await pageAs("admin");
+    await admin.goto(`${web.origin}/admin/requests/${request.requestId}`);
+    await admin.getByRole("button", { name: "Reject" }).click();
+    const dialog = admin.getByRole("dialog");
+    const confirm = dialog.getByRole("button", { name: "Reject" });
+    expect(await confirm.isDisabled()).toBe(true);
+    await dialog.getByLabel(/Reason/).fill("Node id belongs to a different organisation.");
+    expect(await confirm.isDisabled()).toBe(false);
+    violations.push(...(await captureScreen(admin, "admin-reject-dialog")));
+    await confirm.click();
+    await admin.locator('[data-status="rejected"]').first().waitFor();
+
+    const operator = await pageAs("alice");
+    await operator.goto(`${web.origin}/requests/${request.requestId}`);
+    await operator.getByText("Node id belongs to a different organisation.").first().waitFor();
+    violations.push(...(await captureScreen(operator, "request-rejected")));
+    expect(violations).toEqual([]);
+  }, 90_000);
+
+  it("lets an admin retry a request whose provisioning failed", async () => {
+    const violations: AxeViolation[] = [];
+    const seeded = await seedRequest("alice", 64500);
+    await transitionRequest(stack.data, seeded, "approve", {
+      set: { attempt: 1, decidedBy: people.admin!.userId },
+      audit: { actorType: "admin", actorId: people.admin!.userId },
+    });
+    await failProvisioning(stack.data, seeded.requestId, {
+      code: "controller_unreachable",
+      message: "The ZeroTier controller did not answer within 10 s.",
+    });
+    const admin = await pageAs("admin");
+    await admin.goto(`${web.origin}/admin/requests/${seeded.requestId}`);
+    await admin.locator('[data-status="failed"]').first().waitFor();
+    await admin.getByText("The ZeroTier controller did not answer within 10 s.").first().waitFor();
+    violations.push(...(await captureScreen(admin, "admin-request-failed")));
+    await admin.getByRole("button", { name: "Retry" }).click();
+    await admin.getByRole("dialog").getByRole("button", { name: "Retry" }).click();
+    await admin.locator('[data-status="approved"]').first().waitFor();
+    await admin.getByText("Retry queued.").waitFor();
+    const { data: after } = await stack.data.entities.joinRequest.get({ requestId: seeded.requestId }).go();
+    expect(after?.status).toBe("approved");
+    expect(after?.attempt).toBe(2);
+    expect(violations).toEqual([]);
+  }, 90_000);
+
+  it("shows an operator a not-found page for another network's request, and admins-only for the queue", async () => {
+    const violations: AxeViolation[] = [];
+    const bobs = await seedRequest("bob", 64510);
+    const page = await pageAs("alice");
+    await page.goto(`${web.origin}/requests/${bobs.requestId}`);
+    await page.getByRole("heading", { name: "Page not found" }).waitFor();
+    expect(await page.getByText(bobs.nodeId).count()).toBe(0);
+    violations.push(...(await captureScreen(page, "not-found")));
+    await page.goto(`${web.origin}/admin/requests`);
+    await page.getByRole("heading", { name: "Not allowed" }).waitFor();
+    violations.push(...(await captureScreen(page, "forbidden")));
+    expect(violations).toEqual([]);
+  }, 60_000);
+
+  it("lets an operator cancel a pending request after confirming", async () => {
+    const request = await seedRequest("alice", 64500);
+    const page = await pageAs("alice");
+    await page.goto(`${web.origin}/requests/${request.requestId}`);
+    await page.getByRole("button", { name: "Cancel request" }).click();
+    const dialog = page.getByRole("dialog");
+    await dialog.getByRole("button", { name: "Cancel request" }).click();
+    await page.locator('[data-status="cancelled"]').first().waitFor();
+    // Final: no action left to take.
+    expect(await page.getByRole("button", { name: "Cancel request" }).count()).toBe(0);
+    const { data: after } = await stack.data.entities.joinRequest.get({ requestId: request.requestId }).go();
+    expect(after?.status).toBe("cancelled");
+  }, 60_000);
+
+  it("keeps the admin queue's filters and page in the URL, and pages through it with a cursor", async () => {
+    for (let i = 0; i < 3; i++) await seedRequest("bob", 64520);
+    const admin = await pageAs("admin");
+    await admin.goto(`${web.origin}/admin/requests?asn=64520&limit=2`);
+    await admin.getByRole("link", { name: "Next page" }).waitFor();
+    expect(await admin.getByLabel("ASN").inputValue()).toBe("64520");
+    expect(await admin.getByRole("row").count()).toBe(3); // header + 2
+    await admin.getByRole("link", { name: "Next page" }).click();
+    await admin.waitForURL(/[?&]cursor=/);
+    expect(new URL(admin.url()).searchParams.get("asn")).toBe("64520");
+    expect(new URL(admin.url()).searchParams.get("limit")).toBe("2");
+    await admin.getByRole("link", { name: "First page" }).waitFor();
+    expect(await admin.getByRole("row").count()).toBe(2); // header + the third
+    await admin.getByRole("link", { name: "First page" }).click();
+    await admin.waitForURL((url) => !url.searchParams.has("cursor"));
+    expect(await admin.getByRole("row").count()).toBe(3);
+
+    await admin.getByLabel("Status").selectOption("rejected");
+    await admin.getByRole("button", { name: "Apply filters" }).click();
+    await admin.waitForURL((url) => url.searchParams.get("status") === "rejected");
+    await admin.getByRole("heading", { name: "No request matches these filters" }).waitFor();
+    expect(await captureScreen(admin, "admin-queue-empty")).toEqual([]);
+  }, 60_000);
+
+  it("lets an operator complete the onboarding form with the keyboard alone", async () => {
+    const page = await newPage();
+    await signIn(page, "carol");
+    await page.goto(`${web.origin}/onboarding`);
+    const focused = () => page.evaluate<string>('document.activeElement?.id ?? ""');
+    // Tab from the top of the page to the first form field.
+    for (let i = 0; i < 20 && (await focused()) !== "f-asn"; i++) await page.keyboard.press("Tab");
+    expect(await focused()).toBe("f-asn");
+    await page.keyboard.press("ArrowDown");
+    await page.keyboard.press("ArrowDown");
+    expect(await page.locator("#f-asn").inputValue()).toBe("64506");
+    await page.keyboard.press("Tab");
+    expect(await focused()).toBe("f-zt_network_id");
+    await page.keyboard.press("ArrowDown");
+    expect(await page.locator("#f-zt_network_id").inputValue()).toBe(TEST_NETWORK_ID);
+    await page.keyboard.press("Tab");
+    expect(await focused()).toBe("f-node_id");
+    const nodeId = nextNodeId();
+    await page.keyboard.type(nodeId);
+    await page.keyboard.press("Tab");
+    expect(await focused()).toBe("f-notes");
+    await page.keyboard.type("Keyboard only.");
+    await page.keyboard.press("Tab");
+    await page.keyboard.press("Enter");
+    await page.waitForURL(/\/requests\/[0-9a-f-]{36}$/);
+    await page.getByText("Keyboard only.").waitFor();
+    expect(await page.getByText("AS64506", { exact: true }).count()).toBe(1);
+  }, 60_000);
+
+  it("signs an operator in through the PeeringDB stand-in, and explains a broken callback", async () => {
+    const violations: AxeViolation[] = [];
+    const page = await newPage();
+    await page.goto(`${web.origin}/login`);
+    await page.getByRole("button", { name: "Sign in with PeeringDB" }).click();
+    await page.waitForURL(new RegExp(`^${idp.issuer}/interaction/`));
+    await page.getByLabel("Username").fill("demo-operator");
+    await page.getByLabel("Password").fill("demo");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.waitForURL(/\/dashboard$/);
+    await page.getByText("Demo Operator").waitFor();
+
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.waitForURL(/\/login$/);
+    await page.goto(`${web.origin}/dashboard`);
+    await page.waitForURL(/\/login\?next=/);
+
+    // A replayed or forged callback: the error is shown in place, with a way back.
+    const other = await newPage();
+    await other.goto(`${web.origin}/auth/callback?code=forged&state=forged`);
+    await other.getByRole("alert").waitFor();
+    expect(await other.getByRole("alert").textContent()).toMatch(/not valid any more|Start again/);
+    expect(await other.getByRole("link", { name: "Back to sign-in" }).getAttribute("href")).toBe("/login");
+    violations.push(...(await captureScreen(other, "callback-error")));
+    expect(violations).toEqual([]);
+  }, 60_000);
+});
