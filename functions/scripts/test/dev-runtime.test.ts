@@ -1,9 +1,9 @@
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { documentClient, dynamoClient } from "@ztix/aws";
 import { createService } from "@ztix/data";
-import { freePort } from "@ztix/local-stack";
+import { freePort, waitFor } from "@ztix/local-stack";
 import { afterAll, describe, expect, it } from "vitest";
 import { startLocalRuntime } from "../src/dev/runtime.ts";
 
@@ -13,35 +13,87 @@ afterAll(() => {
   process.env = savedEnv;
 });
 
+/** A browser-like session against the launcher's origin: cookies, Origin and CSRF header. */
+function session(origin: string) {
+  const cookies = new Map<string, string>();
+  const call = async (method: string, path: string, body?: unknown) => {
+    if (method !== "GET" && !cookies.has("ztix_csrf")) await call("GET", "/api/v1/auth/csrf");
+    const res = await fetch(`${origin}${path}`, {
+      method,
+      headers: {
+        cookie: [...cookies].map(([k, v]) => `${k}=${v}`).join("; "),
+        origin,
+        "x-csrf-token": cookies.get("ztix_csrf") ?? "",
+        ...(body === undefined ? {} : { "content-type": "application/json" }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    for (const line of res.headers.getSetCookie()) {
+      const [pair] = line.split(";");
+      const [name, ...rest] = pair!.split("=");
+      cookies.set(name!.trim(), rest.join("=").trim());
+    }
+    return { status: res.status, body: (await res.json().catch(() => null)) as any };
+  };
+  return call;
+}
+
 describe("npm run dev (the local runtime)", () => {
-  it("comes up healthy on a fresh directory and keeps its data across restarts", async () => {
+  it("runs the whole product: sign-in, request, approval, and the worker taking it to active", async () => {
     const dir = mkdtempSync(join(tmpdir(), "ztix-dev-"));
     const ports = { api: await freePort(), controller: await freePort(), oidc: await freePort() };
-    const first = await startLocalRuntime({ dir, ports, spa: false });
+    const runtime = await startLocalRuntime({ dir, ports, spa: false });
     try {
-      const health = await fetch(`${first.url}/api/v1/health`);
+      const health = await fetch(`${runtime.url}/api/v1/health`);
       expect(health.status).toBe(200);
-      const data = createService({ client: documentClient(dynamoClient()), table: "ztix" });
-      await data.entities.ixNetwork
-        .create({
-          networkId: "8056c2e21c0000aa",
-          suffix: "0000aa",
-          name: "persisted",
-          active: true,
-          createdAt: "t",
-          updatedAt: "t",
-        })
-        .go();
+      const secrets = JSON.parse(readFileSync(join(dir, "secrets.json"), "utf8"));
+
+      const operator = session(runtime.url);
+      const login = await operator("POST", "/api/v1/auth/local/login", {
+        username: "operator",
+        password: secrets.demo_operator_password,
+      });
+      expect(login.status).toBe(200);
+      const context = await operator("GET", "/api/v1/onboarding/context");
+      const network = context.body.networks[0];
+      expect(network.zt_network_id).toMatch(/^[0-9a-f]{10}000001$/);
+      const created = await operator("POST", "/api/v1/requests", {
+        asn: 64511,
+        zt_network_id: network.zt_network_id,
+        node_id: "a1b2c3d4e5",
+      });
+      expect(created.status).toBe(201);
+      const requestId = created.body.request.request_id;
+
+      const admin = session(runtime.url);
+      await admin("POST", "/api/v1/auth/local/login", {
+        username: "admin",
+        password: secrets.demo_admin_password,
+      });
+      expect((await admin("POST", `/api/v1/admin/requests/${requestId}/approve`, {})).status).toBe(200);
+
+      let detail: any;
+      await waitFor(
+        async () => {
+          detail = (await operator("GET", `/api/v1/requests/${requestId}`)).body;
+          return detail.request.status === "active";
+        },
+        30_000,
+        "the request to become active",
+      );
+      expect(detail.membership).toMatchObject({ ipv4: expect.stringMatching(/^10\.147\.17\./) });
     } finally {
-      await first.stop();
+      await runtime.stop();
     }
-    const second = await startLocalRuntime({ dir, ports, spa: false });
+
+    // Data persists under the directory across restarts.
+    const again = await startLocalRuntime({ dir, ports, spa: false });
     try {
       const data = createService({ client: documentClient(dynamoClient()), table: "ztix" });
-      const kept = await data.entities.ixNetwork.query.all({}).go();
-      expect(kept.data.map((n) => n.name)).toContain("persisted");
+      const kept = await data.entities.joinRequest.query.byStatus({ status: "active" }).go();
+      expect(kept.data).toHaveLength(1);
     } finally {
-      await second.stop();
+      await again.stop();
     }
-  }, 120_000);
+  }, 180_000);
 });

@@ -16,7 +16,7 @@ export const defaultPorts: LocalPorts = {
 };
 
 /** The runtime config a first `npm run dev` writes: the emulated controller and the OIDC stand-in. */
-export function localRuntimeConfig(ports: LocalPorts): string {
+export function localRuntimeConfig(ports: LocalPorts, dir: string): string {
   return `# Written by the first \`npm run dev\`; edit freely (see runtime-config.example.yaml for every field).
 # To use a real controller or PeeringDB, point controller.transport / auth.peeringdb at them.
 public_url: http://localhost:${ports.api}
@@ -40,6 +40,9 @@ controller:
   provider: self_hosted_controller
   transport: { kind: direct, url: "http://127.0.0.1:${ports.controller}" }
   token: { secret: controller_token }
+  # The emulator's home: backups archive it, restores replace it (no service to restart here).
+  home_dir: ${join(dir, "controller")}
+  restart_command: "true"
 route_servers: []
 `;
 }
@@ -61,7 +64,7 @@ export function ensureLocalFiles(dir: string, ports: LocalPorts) {
     };
     writeFileSync(secretsPath, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });
   }
-  if (!existsSync(configPath)) writeFileSync(configPath, localRuntimeConfig(ports));
+  if (!existsSync(configPath)) writeFileSync(configPath, localRuntimeConfig(ports, dir));
   const secrets = JSON.parse(readFileSync(secretsPath, "utf8")) as Record<string, string>;
   return { secretsPath, configPath, secrets, firstRun };
 }

@@ -18,9 +18,12 @@ import {
   startDynamoDbLocal,
   startFauxqsServer,
 } from "@ztix/local-stack";
+import { sweepStuckRequests, workflowDepsFromEnvironment } from "@ztix/workflow";
 import { createApp } from "../../../api/src/app.ts";
 import { depsFromEnvironment } from "../../../api/src/deps.ts";
 import { type LocalServer, serveLocal } from "../../../api/src/server.ts";
+import { startLocalWorker } from "../../../worker/src/local.ts";
+import { preflightLocal, startLocalController } from "./controller.ts";
 import { demoAccounts, prepareDemo, startStandIn } from "./demo.ts";
 import { defaultPorts, ensureLocalFiles, type LocalPorts } from "./local-files.ts";
 
@@ -99,6 +102,23 @@ export async function startLocalRuntime(
     );
 
     const deps = depsFromEnvironment();
+    const emulator = await startLocalController(
+      deps.config,
+      dir,
+      await deps.secrets.get(deps.config.controller.token.secret),
+    );
+    if (emulator) {
+      stops.push(emulator.stop);
+      say(`controller emulator ${emulator.address} at ${emulator.url} (state in ${emulator.homeDir})`);
+    }
+    const preflight = await preflightLocal(deps.config, deps.data, deps.secrets);
+    if (preflight.ok) {
+      say(`controller gate open: ${preflight.networks.map((n) => `${n.networkId} ${n.action}`).join(", ")}`);
+    } else {
+      say(
+        `controller gate CLOSED (${preflight.error?.code}): ${preflight.error?.message}; jobs wait until \`npm run controller -- preflight\` passes`,
+      );
+    }
     deps.log = createLogger({
       base: { service: "api", stage: "local" },
       level: (process.env.LOG_LEVEL as "info") ?? "warn",
@@ -114,6 +134,14 @@ export async function startLocalRuntime(
       demoAccounts(files.secrets),
       standIn,
     );
+
+    const worker = startLocalWorker({ config: deps.config });
+    stops.push(worker.stop);
+    // The scheduled sweeper of AWS, every minute here: a lost enqueue never strands a request.
+    const sweeperDeps = workflowDepsFromEnvironment({ config: deps.config, service: "sweeper" });
+    sweeperDeps.log = deps.log;
+    const sweep = setInterval(() => void sweepStuckRequests(sweeperDeps).catch(() => undefined), 60_000);
+    stops.push(async () => clearInterval(sweep));
 
     const staticDir = options.spa === false ? undefined : ensureSpaBuild(root);
     const server: LocalServer = await serveLocal({ app: createApp(deps), port: ports.api, staticDir });

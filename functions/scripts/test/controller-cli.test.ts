@@ -1,0 +1,58 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { ControllerEmulator } from "../../../packages/zerotier/src/emulator/index.ts";
+import { controllerTestConfig } from "../../../packages/zerotier/test/support/config.ts";
+import { freshEmulator } from "../../../packages/zerotier/test/support/emulator.ts";
+import { testStack } from "../../../test/support/stack.ts";
+import {
+  type ControllerContext,
+  controllerContextFromEnvironment,
+  runControllerCommand,
+} from "../src/controller.ts";
+
+let emu: ControllerEmulator;
+let ctx: ControllerContext;
+const out: string[] = [];
+const err: string[] = [];
+const io = { out: (t: string) => out.push(t), err: (t: string) => err.push(t) };
+const progress: string[] = [];
+
+beforeAll(async () => {
+  emu = await freshEmulator({ token: "cli-token" });
+  await testStack({ secrets: { controller_token: emu.token } });
+  ctx = controllerContextFromEnvironment(controllerTestConfig(emu), (m) => progress.push(m));
+});
+afterAll(async () => {
+  await ctx.provider.close();
+  await emu.stop();
+});
+
+describe("npm run controller", () => {
+  it("preflight reconciles through the linked resources and reports progress", async () => {
+    expect(await runControllerCommand(["preflight"], ctx, io)).toBe(0);
+    expect(JSON.parse(out.at(-1)!)).toMatchObject({ ok: true, controllerAddress: emu.address });
+    expect(progress).toContain(`network ${emu.address}000001 (ZT-IX LAN): created`);
+  });
+
+  it("backs up, lists and restores, then validates", async () => {
+    expect(await runControllerCommand(["backup"], ctx, io)).toBe(0);
+    const { key } = JSON.parse(out.at(-1)!) as { key: string };
+    expect(key).toMatch(/^controller-backups\/test\//);
+    expect(await runControllerCommand(["list-backups"], ctx, io)).toBe(0);
+    expect(JSON.parse(out.at(-1)!)).toEqual([expect.objectContaining({ key })]);
+    expect(await runControllerCommand(["restore", key], ctx, io)).toBe(0);
+    expect(await runControllerCommand(["restore-validate"], ctx, io)).toBe(0);
+  });
+
+  it("exits 1 with the remediation when reload-token finds the token still wrong", async () => {
+    emu.rotateToken("other");
+    expect(await runControllerCommand(["reload-token"], ctx, io)).toBe(1);
+    expect(err.at(-1)).toContain("controller_unauthorized");
+    expect(err.at(-1)).toContain("reload-token");
+    emu.rotateToken("cli-token");
+  });
+
+  it("explains its usage for an unknown command or a restore without a key", async () => {
+    expect(await runControllerCommand(["frobnicate"], ctx, io)).toBe(2);
+    expect(await runControllerCommand(["restore"], ctx, io)).toBe(2);
+  });
+});

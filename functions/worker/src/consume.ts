@@ -1,0 +1,53 @@
+import { withLogContext } from "@ztix/core";
+import type { WorkerDeps } from "./deps.ts";
+import { parseJob, type QueueMessage } from "./messages.ts";
+import { type JobOutcome, processJob } from "./process-job.ts";
+
+/**
+ * One message, start to decision. A body that is not a job can never succeed: it is
+ * acknowledged (and logged) rather than cycled to the DLQ. Unexpected errors mean "retry".
+ */
+export async function consumeMessage(deps: WorkerDeps, message: QueueMessage): Promise<JobOutcome> {
+  const parsed = parseJob(message);
+  if (!parsed.ok) {
+    deps.log.error("malformed provisioning message dropped", {
+      messageId: message.messageId,
+      problem: parsed.error,
+    });
+    return { action: "ack", result: "skipped", reason: "malformed" };
+  }
+  try {
+    return await processJob(deps, parsed.job, { receiveCount: message.receiveCount });
+  } catch (e) {
+    withLogContext({ requestId: parsed.job.requestId, correlationId: parsed.job.correlationId }, () =>
+      deps.log.error("job crashed: left for redelivery", { err: e }),
+    );
+    return { action: "retry", reason: "crashed" };
+  }
+}
+
+/**
+ * A batch from a FIFO queue: messages of one group in order; once one of a group must be
+ * retried, the rest of that group is retried too (never run out of order). Groups run
+ * concurrently. Returns the ids to report as batch item failures.
+ */
+export async function consumeBatch(deps: WorkerDeps, messages: QueueMessage[]): Promise<string[]> {
+  const groups = new Map<string, QueueMessage[]>();
+  for (const m of messages) {
+    const key = m.groupId ?? m.messageId;
+    groups.set(key, [...(groups.get(key) ?? []), m]);
+  }
+  const failures: string[] = [];
+  await Promise.all(
+    [...groups.values()].map(async (group) => {
+      for (let i = 0; i < group.length; i++) {
+        const outcome = await consumeMessage(deps, group[i]!);
+        if (outcome.action === "retry") {
+          failures.push(...group.slice(i).map((m) => m.messageId));
+          return;
+        }
+      }
+    }),
+  );
+  return failures;
+}

@@ -1,0 +1,47 @@
+import type { SecretStore } from "@ztix/aws";
+import type { Logger, RuntimeConfig } from "@ztix/core";
+import type { DataService } from "@ztix/data";
+import type { ControllerProvider } from "@ztix/zerotier";
+import type { RetryPolicy } from "./retry.ts";
+
+/**
+ * How many times SQS hands a job out before moving it to the DLQ. Mirrors the queue's
+ * redrive policy (infra and @ztix/local-stack use the same number); the worker fails the
+ * request on the last receive so nothing reaches the DLQ still `provisioning`.
+ */
+export const MAX_RECEIVE_COUNT = 5;
+
+/** A named point in a job, for fault injection in tests (a crash between two writes). */
+export type JobStep =
+  | "gate"
+  | "started"
+  | "addresses"
+  | "member_upserted"
+  | "membership_saved"
+  | "route_servers";
+
+/** Everything the worker touches; built once per process (Lambda cold start, local poller, test). */
+export interface WorkerDeps {
+  config: RuntimeConfig;
+  data: DataService;
+  secrets: SecretStore;
+  /** The controller provider; called once and reused (it keeps the SSH connection). */
+  provider: () => ControllerProvider;
+  log: Logger;
+  now: () => Date;
+  retry?: Partial<RetryPolicy>;
+  maxReceiveCount?: number;
+  /** Where EMF metric lines go (stdout by default; CloudWatch reads them from the log). */
+  metricSink?: (line: string) => void;
+  /** Test hook run after each step; throwing from it simulates a crash at that point. */
+  afterStep?: (step: JobStep) => void | Promise<void>;
+}
+
+/** Wraps a provider factory so every job of the process shares one provider (and connection). */
+export function sharedProvider(create: () => ControllerProvider): () => ControllerProvider {
+  let provider: ControllerProvider | undefined;
+  return () => {
+    provider ??= create();
+    return provider;
+  };
+}

@@ -1,0 +1,28 @@
+import {
+  documentClient,
+  dynamoClient,
+  linkedResources,
+  loadRuntimeConfig,
+  secretStoreFor,
+  secretsManagerClient,
+} from "@ztix/aws";
+import { createLogger } from "@ztix/core";
+import { createService } from "@ztix/data";
+import { createControllerProvider } from "@ztix/zerotier";
+import { sharedProvider, type WorkerDeps } from "./deps.ts";
+
+/** Worker deps from the environment: SST links (or SST_RESOURCE_* locally) and runtime config. */
+export function depsFromEnvironment(overrides: Partial<WorkerDeps> = {}): WorkerDeps {
+  const resources = linkedResources();
+  const config = overrides.config ?? loadRuntimeConfig();
+  const secrets = overrides.secrets ?? secretStoreFor(resources.secrets, () => secretsManagerClient());
+  return {
+    config,
+    data: createService({ client: documentClient(dynamoClient()), table: resources.tableName }),
+    secrets,
+    provider: sharedProvider(() => createControllerProvider(config.controller, secrets)),
+    log: createLogger({ base: { component: "worker" } }),
+    now: () => new Date(),
+    ...overrides,
+  };
+}

@@ -1,0 +1,3 @@
+export * from "./allocate.ts";
+export * from "./member-addresses.ts";
+export * from "./plan.ts";

@@ -1,0 +1,242 @@
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileSecretStore, type SecretStore } from "@ztix/aws";
+import { auditTrail } from "@ztix/data";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { type TestStack, testStack } from "../../../test/support/stack.ts";
+import type { ControllerEmulator } from "../src/emulator/index.ts";
+import { createControllerProvider } from "../src/factory.ts";
+import { readGate } from "../src/lifecycle/gate.ts";
+import { checkGate } from "../src/lifecycle/gate-check.ts";
+import { type LifecycleDeps, runPreflight } from "../src/lifecycle/preflight.ts";
+import { reloadToken } from "../src/lifecycle/token.ts";
+import { controllerTestConfig, LAN } from "./support/config.ts";
+import { freshEmulator, raw } from "./support/emulator.ts";
+
+let emu: ControllerEmulator;
+let stack: TestStack;
+let secrets: SecretStore;
+let deps: LifecycleDeps & { secrets: SecretStore };
+
+const setToken = (value: string) =>
+  writeFileSync(stack.secretsPath, JSON.stringify({ controller_token: value }));
+
+beforeAll(async () => {
+  emu = await freshEmulator({ token: "lifecycle-token" });
+  stack = await testStack({ secrets: { controller_token: emu.token } });
+  secrets = fileSecretStore(stack.secretsPath);
+  const config = controllerTestConfig(emu, {
+    networks: [LAN, { ...LAN, suffix: "000002", name: "ZT-IX LAN 2", ipv6: undefined }],
+  });
+  deps = {
+    config,
+    data: stack.data,
+    provider: createControllerProvider(config.controller, secrets),
+    secrets,
+  };
+});
+afterAll(async () => {
+  await deps.provider.close();
+  await emu.stop();
+});
+beforeEach(() => {
+  emu.setReady(true);
+  setToken(emu.token);
+});
+
+describe("controller preflight and reconciliation", () => {
+  it("creates the missing networks, syncs the DynamoDB list and opens the gate", async () => {
+    const report = await runPreflight(deps);
+    expect(report.ok).toBe(true);
+    expect(report.networks.map((n) => [n.networkId, n.action])).toEqual([
+      [`${emu.address}000001`, "created"],
+      [`${emu.address}000002`, "created"],
+    ]);
+    const network = await deps.provider.getNetwork(`${emu.address}000001`);
+    expect(network).toMatchObject({
+      name: "ZT-IX LAN",
+      private: true,
+      ipAssignmentPools: [{ ipRangeStart: "192.0.2.10", ipRangeEnd: "192.0.2.250" }],
+      routes: [
+        { target: "192.0.2.0/24", via: null },
+        { target: "2001:db8:100::/64", via: null },
+      ],
+    });
+    const listed = (await stack.data.entities.ixNetwork.query.all({}).go()).data;
+    expect(listed.map((n) => [n.networkId, n.active])).toEqual([
+      [`${emu.address}000001`, true],
+      [`${emu.address}000002`, true],
+    ]);
+    expect(await readGate(stack.data)).toMatchObject({ gateOpen: true, controllerAddress: emu.address });
+    expect((await auditTrail(stack.data, "controller")).map((e) => e.action)).toContain(
+      "controller.gate_opened",
+    );
+  });
+
+  it("repairs settings changed on the controller and leaves matching ones alone", async () => {
+    await raw(emu, "POST", `/controller/network/${emu.address}000001`, {
+      body: JSON.stringify({ name: "renamed", private: false, mtu: 1400, routes: [] }),
+    });
+    const report = await runPreflight(deps);
+    expect(report.networks[0]).toMatchObject({
+      action: "updated",
+      fields: ["name", "private", "mtu", "routes"],
+    });
+    expect(report.networks[1]).toMatchObject({ action: "unchanged" });
+    expect(await deps.provider.getNetwork(`${emu.address}000001`)).toMatchObject({
+      name: "ZT-IX LAN",
+      private: true,
+      mtu: 2800,
+    });
+  });
+
+  it("deactivates DynamoDB networks that are no longer configured", async () => {
+    const fewer = { ...deps, config: { ...deps.config, networks: [deps.config.networks[0]!] } };
+    const report = await runPreflight(fewer);
+    expect(report.deactivated).toEqual([`${emu.address}000002`]);
+    const stale = await stack.data.entities.ixNetwork.get({ networkId: `${emu.address}000002` }).go();
+    expect(stale.data?.active).toBe(false);
+    await runPreflight(deps);
+  });
+
+  it.each([
+    ["the database is not ready", () => emu.setReady(false), "controller_not_ready"],
+    ["the token is wrong", () => setToken("wrong-token"), "controller_unauthorized"],
+    [
+      "the token secret is missing",
+      () => writeFileSync(stack.secretsPath, "{}"),
+      "controller_secret_missing",
+    ],
+    [
+      "the controller answers 5xx",
+      () => emu.injectFault({ path: /^\/status$/, status: 500 }),
+      "controller_server_error",
+    ],
+    [
+      "a network write is silently trimmed",
+      () => emu.injectFault({ method: "GET", path: /000002$/, status: 404 }),
+      "controller_write_mismatch",
+    ],
+  ])("closes the gate with a remediation code when %s", async (_what, breakIt, code) => {
+    breakIt();
+    const report = await runPreflight(
+      code === "controller_write_mismatch"
+        ? {
+            ...deps,
+            // A route the controller drops silently (a /33, which only a config built past the schema can hold).
+            config: {
+              ...deps.config,
+              networks: [
+                deps.config.networks[0]!,
+                {
+                  ...deps.config.networks[1]!,
+                  ipv4: { ...deps.config.networks[1]!.ipv4, prefix: "192.0.2.0/33" },
+                },
+              ],
+            },
+          }
+        : deps,
+    );
+    expect(report.ok).toBe(false);
+    expect(report.error?.code).toBe(code);
+    expect(report.error?.remediation).toBeTruthy();
+    expect(await readGate(stack.data)).toMatchObject({ gateOpen: false, reasonCode: code });
+    setToken(emu.token);
+    emu.setReady(true);
+    expect((await runPreflight(deps)).ok).toBe(true);
+  });
+
+  it("closes the gate when the controller is unreachable", async () => {
+    const down = controllerTestConfig(emu, {
+      controller: { transport: { kind: "direct", url: "http://127.0.0.1:9" } },
+    });
+    const provider = createControllerProvider(down.controller, secrets);
+    const report = await runPreflight({ ...deps, config: down, provider });
+    expect(report.error?.code).toBe("controller_unreachable");
+    expect((await readGate(stack.data))?.gateOpen).toBe(false);
+    await runPreflight(deps);
+  });
+});
+
+describe("controller identity", () => {
+  it("refuses a controller whose node address changed, unless told to accept it", async () => {
+    await runPreflight(deps);
+    const identity = join(emu.homeDir, "identity.public");
+    const original = readFileSync(identity, "utf8");
+    writeFileSync(identity, original.replace(emu.address, "0badc0ffee"));
+    try {
+      const refused = await runPreflight(deps);
+      expect(refused.error?.code).toBe("controller_identity_changed");
+      expect(await readGate(stack.data)).toMatchObject({
+        gateOpen: false,
+        reasonCode: "controller_identity_changed",
+      });
+      const accepted = await runPreflight({ ...deps, acceptNewIdentity: true });
+      expect(accepted.ok).toBe(true);
+      expect(accepted.networks[0]).toMatchObject({ networkId: "0badc0ffee000001", action: "created" });
+      expect(accepted.deactivated).toEqual([`${emu.address}000001`, `${emu.address}000002`]);
+    } finally {
+      writeFileSync(identity, original);
+      await runPreflight({ ...deps, acceptNewIdentity: true });
+    }
+    expect((await readGate(stack.data))?.controllerAddress).toBe(emu.address);
+  });
+});
+
+describe("gate check before a job", () => {
+  it("trusts a fresh open gate without calling the controller", async () => {
+    await runPreflight(deps);
+    const before = emu.requests.length;
+    expect(await checkGate(deps)).toEqual({ open: true, controllerAddress: emu.address });
+    expect(emu.requests.length).toBe(before);
+  });
+
+  it("keeps a gate closed for a permanent reason closed without retrying preflight", async () => {
+    setToken("wrong-token");
+    await runPreflight(deps);
+    setToken(emu.token); // fixed in the store, but nobody reloaded: an operator must act
+    const before = emu.requests.length;
+    const stale = { ...deps, now: () => new Date(Date.now() + 3600_000) };
+    expect(await checkGate(stale)).toMatchObject({ open: false, code: "controller_unauthorized" });
+    expect(emu.requests.length).toBe(before);
+  });
+
+  it("re-checks a gate closed for a transient reason once the retry interval passed", async () => {
+    emu.setReady(false);
+    await runPreflight(deps);
+    emu.setReady(true);
+    expect(await checkGate(deps)).toMatchObject({ open: false, code: "controller_not_ready" });
+    const later = { ...deps, now: () => new Date(Date.now() + 60_000) };
+    expect(await checkGate(later)).toMatchObject({ open: true });
+  });
+});
+
+describe("token reload", () => {
+  it("reopens the gate after the rotated token is stored and reloaded", async () => {
+    emu.rotateToken("rotated-token");
+    const failing = await runPreflight(deps);
+    expect(failing.error?.code).toBe("controller_unauthorized");
+    setToken("rotated-token");
+    const report = await reloadToken({ ...deps, actor: { actorType: "admin", actorId: "ops" } });
+    expect(report.ok).toBe(true);
+    expect((await readGate(stack.data))?.gateOpen).toBe(true);
+    expect((await auditTrail(stack.data, "controller")).map((e) => e.action)).toContain(
+      "controller.token_reloaded",
+    );
+    emu.rotateToken("lifecycle-token");
+  });
+
+  it("keeps the gate closed when the reloaded token is still wrong", async () => {
+    emu.rotateToken("rotated-again");
+    const report = await reloadToken(deps);
+    expect(report.ok).toBe(false);
+    expect(await readGate(stack.data)).toMatchObject({
+      gateOpen: false,
+      reasonCode: "controller_unauthorized",
+    });
+    expect((await auditTrail(stack.data, "controller")).map((e) => e.action)).toContain(
+      "controller.token_reload_failed",
+    );
+    emu.rotateToken("lifecycle-token");
+  });
+});

@@ -1,0 +1,30 @@
+import { type RuntimeConfig, type RuntimeConfigInput, runtimeConfigSchema } from "@ztix/core";
+import type { ControllerEmulator } from "../../src/emulator/index.ts";
+
+export const LAN = {
+  suffix: "000001",
+  name: "ZT-IX LAN",
+  ipv4: { prefix: "192.0.2.0/24", pool_start: "192.0.2.10", pool_end: "192.0.2.250" },
+  ipv6: { prefix: "2001:db8:100::/64", scheme: "asn_embedded" as const },
+};
+
+/** Runtime config pointing at an emulator over a direct URL; restarts are no-ops. */
+export function controllerTestConfig(
+  emu: ControllerEmulator,
+  overrides: Partial<RuntimeConfigInput> & { controller?: Record<string, unknown> } = {},
+): RuntimeConfig {
+  const { controller, ...rest } = overrides;
+  return runtimeConfigSchema.parse({
+    asn_policy: { allow_documentation: true, allow_private: true },
+    networks: [LAN],
+    backups: { keep: 3 },
+    ...rest,
+    controller: {
+      transport: { kind: "direct", url: emu.url },
+      home_dir: emu.homeDir,
+      restart_command: "true",
+      request_timeout_ms: 2000,
+      ...controller,
+    },
+  });
+}
