@@ -1,8 +1,8 @@
-import { createRequest, transitionRequest } from "@ztix/data";
+import { createRequest, getRequest } from "@ztix/data";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type OidcStandIn, startOidcStandIn } from "../../functions/scripts/src/oidc-standin.ts";
-import { TEST_NETWORK_ID } from "../../test/support/config.ts";
+import { protocolStates } from "../../packages/route-servers/test/support/bird.ts";
 import { type TestStack, testStack } from "../../test/support/stack.ts";
 import { requireSystem } from "../../test/support/system.ts";
 import {
@@ -12,45 +12,41 @@ import {
   launchChromium,
   WIDTHS,
 } from "./support/browser.ts";
-import { PASSWORD, seedLocalAccount, seedNetwork } from "./support/people.ts";
+import { PASSWORD, seedLocalAccount } from "./support/people.ts";
+import {
+  NETWORKS,
+  type ProvisioningBackends,
+  type RunningWorker,
+  routeServerToolsPresent,
+  startProvisioningBackends,
+  startWorker,
+} from "./support/provisioning.ts";
 import { startWebServer, type WebServer } from "./support/server.ts";
-import { failProvisioning, provisionRequest } from "./support/workflow.ts";
 
 const CLIENT_ID = "ztix-web-test";
 const CLIENT_SECRET = "web-test-client-secret";
-const OTHER_NETWORK_ID = "8056c2e21c000002";
-const fingerprint = `SHA256:${"A".repeat(43)}`;
-
-/** Two route servers so the request page has sessions to show. */
-const routeServers = [1, 2].map((n) => ({
-  id: `rs${n}`,
-  asn: 64499,
-  router_id: `192.0.2.${n}`,
-  peering_ipv4: `192.0.2.${n}`,
-  peering_ipv6: `2001:db8:100::${n}`,
-  ssh: {
-    host: `192.0.2.${n}`,
-    user: "ztix",
-    host_key_fingerprint: fingerprint,
-    private_key: { secret: `rs${n}_key` },
-  },
-}));
 
 let nodeCounter = 0x2a_0000_0000;
 const nextNodeId = () => (++nodeCounter).toString(16).padStart(10, "0");
 
-describe.skipIf(!requireSystem("chromium", chromiumPresent()))("the web app in a real browser", () => {
+const present =
+  requireSystem("chromium", chromiumPresent()) && requireSystem("bird and sshd", routeServerToolsPresent());
+
+describe.skipIf(!present)("the web app in a real browser", () => {
   let stack: TestStack;
   let web: WebServer;
   let idp: OidcStandIn;
   let browser: Browser;
+  let backends: ProvisioningBackends;
+  let worker: RunningWorker;
+  /** The LAN's id on the controller emulator (its address + the suffix), from preflight. */
+  let lanId: string;
   const contexts: BrowserContext[] = [];
   const people: Record<string, { userId: string }> = {};
 
   beforeAll(async () => {
-    stack = await testStack({ secrets: { peeringdb_client_secret: CLIENT_SECRET } });
-    await seedNetwork(stack.data, TEST_NETWORK_ID, "ZT-IX LAN");
-    await seedNetwork(stack.data, OTHER_NETWORK_ID, "ZT-IX Lab");
+    backends = await startProvisioningBackends();
+    stack = await testStack({ secrets: { peeringdb_client_secret: CLIENT_SECRET, ...backends.secrets } });
     people.alice = await seedLocalAccount(stack.data, {
       username: "alice",
       asns: [{ asn: 64500, name: "Example Network" }],
@@ -74,18 +70,24 @@ describe.skipIf(!requireSystem("chromium", chromiumPresent()))("the web app in a
         redirectUris: [`${origin}/auth/callback`],
       });
       return {
-        route_servers: routeServers,
+        ...backends.config,
         auth: { peeringdb: { issuer: idp.issuer, client_id: CLIENT_ID } },
       } as never;
     });
+    // The worker shares the API's config, as both read the same runtime config when deployed.
+    worker = await startWorker(stack, web.config);
+    lanId = worker.networkIds[NETWORKS.lan.suffix]!;
+    expect(lanId).toBe(`${backends.emulator.address}${NETWORKS.lan.suffix}`);
     browser = await launchChromium();
   }, 120_000);
 
   afterAll(async () => {
     for (const c of contexts) await c.close().catch(() => {});
     await browser?.close();
+    await worker?.stop();
     await idp?.stop();
     await web?.close();
+    await backends?.stop();
   });
 
   // Pages left open keep polling the API; each test closes the ones it opened.
@@ -126,11 +128,27 @@ describe.skipIf(!requireSystem("chromium", chromiumPresent()))("the web app in a
     await page.waitForURL(expectPath);
   }
 
+  /**
+   * Waits (through the page's own polling) until the page shows the request in `status`. On a
+   * timeout the error says where the request really stands and what the worker last logged.
+   */
+  async function waitForStatusOn(page: Page, requestId: string, status: string) {
+    try {
+      await page.locator(`[data-status="${status}"]`).first().waitFor({ timeout: 60_000 });
+    } catch (e) {
+      const stored = await getRequest(stack.data, requestId);
+      throw new Error(
+        `request ${requestId} never showed ${status}: stored ${stored?.status} (${stored?.lastErrorCode ?? "no error"}: ${stored?.lastErrorMessage ?? ""}); worker log:\n${worker.log.slice(-10).join("\n")}`,
+        { cause: e },
+      );
+    }
+  }
+
   /** A request written through the repository, for tests about what happens after submission. */
   async function seedRequest(user: "alice" | "bob", asn: number) {
     return createRequest(
       stack.data,
-      { userId: people[user]!.userId, asn, networkId: TEST_NETWORK_ID, nodeId: nextNodeId() },
+      { userId: people[user]!.userId, asn, networkId: lanId, nodeId: nextNodeId() },
       { actorType: "user", actorId: people[user]!.userId },
     );
   }
@@ -163,7 +181,7 @@ describe.skipIf(!requireSystem("chromium", chromiumPresent()))("the web app in a
     await expect.poll(() => nodeInput.getAttribute("aria-invalid")).toBe("true");
     // The whole `zerotier-cli info` line pasted in is reduced to the node id.
     const nodeId = nextNodeId();
-    await page.getByLabel("Network").selectOption(TEST_NETWORK_ID);
+    await page.getByLabel("Network").selectOption(lanId);
     await nodeInput.fill(`200 info ${nodeId} 1.14.0 ONLINE`);
     await expect.poll(() => nodeInput.inputValue()).toBe(nodeId);
     await expect.poll(() => page.locator("#e-node").textContent()).toContain("valid node id");
@@ -177,7 +195,7 @@ describe.skipIf(!requireSystem("chromium", chromiumPresent()))("the web app in a
 
     // The same ASN, network and node again: refused inline, naming the existing request.
     await page.goto(`${web.origin}/onboarding`);
-    await page.getByLabel("Network").selectOption(TEST_NETWORK_ID);
+    await page.getByLabel("Network").selectOption(lanId);
     await page.getByLabel("ZeroTier node id").fill(nodeId);
     await page.getByRole("button", { name: "Submit request" }).click();
     const alert = page.getByRole("alert");
@@ -218,19 +236,34 @@ describe.skipIf(!requireSystem("chromium", chromiumPresent()))("the web app in a
     await dialog.waitFor();
     violations.push(...(await captureScreen(admin, "admin-approve-dialog")));
     await dialog.getByRole("button", { name: "Approve" }).click();
-    await admin.locator('[data-status="approved"]').first().waitFor();
+    // Not waiting for `approved` on screen: the worker may already have moved past it.
+    await admin.getByText("Approved: provisioning is queued.").waitFor();
 
-    // The worker's part: provisioning runs and finishes.
-    await provisionRequest(stack.data, request.requestId, {
-      ipv4: "192.0.2.10",
-      ipv6: "2001:db8:100::fbf4:a",
-      routeServers: ["rs1", "rs2"],
-    });
-    await operator.locator('[data-status="active"]').first().waitFor({ timeout: 60_000 });
+    // The rest is the real worker's: the approval queued a job on the FIFO queue; the worker
+    // authorises the member on the controller emulator and configures both route servers.
+    await waitForStatusOn(operator, request.requestId, "active");
     expect(await operator.evaluate("window.ztixNoReload === true")).toBe(true);
-    expect(await operator.getByText("192.0.2.10", { exact: true }).count()).toBe(1);
+    const { data: membership } = await stack.data.entities.membership
+      .get({ requestId: request.requestId })
+      .go();
+    expect(membership?.ipv4).toMatch(/^192\.0\.2\.\d+$/);
+    expect(membership?.ipv6).toMatch(/^2001:db8:100:/);
+    expect(await operator.getByText(membership!.ipv4!, { exact: true }).count()).toBe(1);
+    expect(await operator.getByText(membership!.ipv6!, { exact: true }).count()).toBe(1);
+    // Each route server's neighbor addresses, and both sessions configured.
     expect(await operator.getByText("2001:db8:100::1", { exact: true }).count()).toBe(1);
+    expect(await operator.getByText("2001:db8:100::2", { exact: true }).count()).toBe(1);
     expect(await operator.getByText("Configured", { exact: true }).count()).toBe(2);
+    // The member really is on the controller and in both BIRDs.
+    const member = await backends.controllerMember(lanId, request.nodeId);
+    expect(member).toMatchObject({ authorized: true });
+    expect([...((member?.ipAssignments as string[]) ?? [])].sort()).toEqual(
+      [membership!.ipv4, membership!.ipv6].sort(),
+    );
+    for (const rs of backends.routeServers) {
+      const protocols = await protocolStates(rs.bird.socket);
+      expect(protocols.has(`m_as64500_${request.nodeId}_v4`)).toBe(true);
+    }
     violations.push(...(await captureScreen(operator, "request-active")));
     expect(violations).toEqual([]);
   }, 120_000);
@@ -257,31 +290,47 @@ describe.skipIf(!requireSystem("chromium", chromiumPresent()))("the web app in a
     expect(violations).toEqual([]);
   }, 90_000);
 
-  it("lets an admin retry a request whose provisioning failed", async () => {
+  it("lets an admin retry a request the worker failed on a stopped route server, and the worker then completes it", async () => {
     const violations: AxeViolation[] = [];
-    const seeded = await seedRequest("alice", 64500);
-    await transitionRequest(stack.data, seeded, "approve", {
-      set: { attempt: 1, decidedBy: people.admin!.userId },
-      audit: { actorType: "admin", actorId: people.admin!.userId },
-    });
-    await failProvisioning(stack.data, seeded.requestId, {
-      code: "controller_unreachable",
-      message: "The ZeroTier controller did not answer within 10 s.",
-    });
-    const admin = await pageAs("admin");
-    await admin.goto(`${web.origin}/admin/requests/${seeded.requestId}`);
-    await admin.locator('[data-status="failed"]').first().waitFor();
-    await admin.getByText("The ZeroTier controller did not answer within 10 s.").first().waitFor();
-    violations.push(...(await captureScreen(admin, "admin-request-failed")));
-    await admin.getByRole("button", { name: "Retry" }).click();
-    await admin.getByRole("dialog").getByRole("button", { name: "Retry" }).click();
-    await admin.locator('[data-status="approved"]').first().waitFor();
-    await admin.getByText("Retry queued.").waitFor();
-    const { data: after } = await stack.data.entities.joinRequest.get({ requestId: seeded.requestId }).go();
-    expect(after?.status).toBe("approved");
-    expect(after?.attempt).toBe(2);
+    const request = await seedRequest("alice", 64500);
+    // A real failure: rs2's BIRD is down, so its sessions cannot be applied.
+    await backends.stopRouteServer("rs2");
+    let rs2Running = false;
+    try {
+      const admin = await pageAs("admin");
+      await admin.goto(`${web.origin}/admin/requests/${request.requestId}`);
+      await admin.getByRole("button", { name: "Approve" }).click();
+      await admin.getByRole("dialog").getByRole("button", { name: "Approve" }).click();
+      await waitForStatusOn(admin, request.requestId, "failed");
+      const failed = await getRequest(stack.data, request.requestId);
+      expect(failed?.lastErrorCode).toBe("route_server_sync_failed");
+      expect(failed?.lastErrorMessage).toMatch(/^route servers not in sync: rs2: /);
+      await admin.getByText("route_server_sync_failed").first().waitFor();
+      await admin
+        .getByText(/route servers not in sync: rs2/)
+        .first()
+        .waitFor();
+      // rs1 took the sessions; rs2 is shown failed.
+      const sessions = admin.getByRole("region", { name: "Route-server sessions" });
+      expect(await sessions.getByText("Configured", { exact: true }).count()).toBe(1);
+      expect(await sessions.getByText("Failed", { exact: true }).count()).toBe(1);
+      violations.push(...(await captureScreen(admin, "admin-request-failed")));
+
+      await backends.restartRouteServer("rs2");
+      rs2Running = true;
+      await admin.getByRole("button", { name: "Retry" }).click();
+      await admin.getByRole("dialog").getByRole("button", { name: "Retry" }).click();
+      await admin.getByText("Retry queued.").waitFor();
+      await waitForStatusOn(admin, request.requestId, "active");
+      expect(await sessions.getByText("Configured", { exact: true }).count()).toBe(2);
+      const after = await getRequest(stack.data, request.requestId);
+      expect({ status: after?.status, attempt: after?.attempt }).toEqual({ status: "active", attempt: 2 });
+      violations.push(...(await captureScreen(admin, "admin-request-active")));
+    } finally {
+      if (!rs2Running) await backends.restartRouteServer("rs2");
+    }
     expect(violations).toEqual([]);
-  }, 90_000);
+  }, 120_000);
 
   it("shows an operator a not-found page for another network's request, and admins-only for the queue", async () => {
     const violations: AxeViolation[] = [];
@@ -349,7 +398,7 @@ describe.skipIf(!requireSystem("chromium", chromiumPresent()))("the web app in a
     await page.keyboard.press("Tab");
     expect(await focused()).toBe("f-zt_network_id");
     await page.keyboard.press("ArrowDown");
-    expect(await page.locator("#f-zt_network_id").inputValue()).toBe(TEST_NETWORK_ID);
+    expect(await page.locator("#f-zt_network_id").inputValue()).toBe(lanId);
     await page.keyboard.press("Tab");
     expect(await focused()).toBe("f-node_id");
     const nodeId = nextNodeId();

@@ -50,6 +50,15 @@ describe("client address", () => {
     expect(clientAddress({ forwardedFor: "[2001:DB8::1]" })).toBe("2001:db8::1");
   });
 
+  it("behind the CDN router, takes the viewer address CloudFront forwards over the edge's own", () => {
+    const edge = { lambdaSourceIp: "130.176.0.1", socketAddress: "127.0.0.1" };
+    expect(clientAddress({ ...edge, viewerAddress: "203.0.113.7:46532" })).toBe("203.0.113.7");
+    expect(clientAddress({ ...edge, viewerAddress: "2001:db8:3333::8888:46532" })).toBe(
+      "2001:db8:3333::8888",
+    );
+    expect(clientAddress({ ...edge, viewerAddress: "not-an-address" })).toBe("130.176.0.1");
+  });
+
   it("ignores values that are not IP addresses", () => {
     expect(clientAddress({ forwardedFor: "evil; DROP TABLE", socketAddress: "192.0.2.9" })).toBe("192.0.2.9");
     expect(clientAddress({})).toBe("unknown");

@@ -27,11 +27,3 @@ export async function seedLocalAccount(
     .go();
   return user;
 }
-
-/** IX network rows as the controller reconciler would leave them. */
-export async function seedNetwork(data: DataService, networkId: string, name: string) {
-  const now = new Date().toISOString();
-  await data.entities.ixNetwork
-    .create({ networkId, suffix: networkId.slice(10), name, active: true, createdAt: now, updatedAt: now })
-    .go();
-}

@@ -48,7 +48,10 @@ const callbackSchema = z
 
 type Ctx = Context<AppEnv>;
 
-const addressOf = (c: Ctx) => clientAddress(addressSourcesFromEnv(c.env, c.req.header("x-forwarded-for")));
+const addressOf = (c: Ctx) =>
+  clientAddress(
+    addressSourcesFromEnv(c.env, c.req.header("x-forwarded-for"), c.req.header("cloudfront-viewer-address")),
+  );
 
 /** What `/auth/me` and every successful sign-in answer. */
 async function mePayload(c: Ctx, auth: { userId: string; method: AuthMethod }) {
