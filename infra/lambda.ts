@@ -22,6 +22,8 @@ export function lambdaDefaults(stage: string, config: StageConfig) {
       // falls back to pure JS; native builds from the build machine would not fit Lambda anyway.
       // Same list as functions/scripts/src/bundle.ts.
       esbuild: { external: ["cpu-features", "*.node"] },
+      // Relative to sst.config.ts; the same list functions/scripts/src/bundle.ts uses.
+      plugins: "./infra/esbuild-plugins.mjs",
     },
   } satisfies Partial<sst.aws.FunctionArgs>;
 }

@@ -41,5 +41,7 @@ export interface AppEnv {
     auth?: Auth;
     /** The cookie value of that session (needed to delete it at logout). */
     sessionToken?: string;
+    /** A session cookie came, but its session is over (expired, signed out, or user disabled). */
+    sessionExpired?: boolean;
   };
 }

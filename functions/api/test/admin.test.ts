@@ -379,6 +379,19 @@ describe("GET /api/v1/admin/requests", () => {
     expect(await walk("min_age_minutes=30")).toEqual(ids.old);
     expect(await walk("min_age_minutes=30&order=desc")).toEqual([...ids.old!].reverse());
     expect(await walk(`asn=${asnA}`)).toEqual([ids.old![0], ids.old![2], ...ids.fresh!]);
+    // ASN plus a status or network filter: the filtered read of one partition, paged.
+    expect(await walk(`asn=${asnA}&status=pending`)).toEqual([
+      ids.old![0],
+      ids.old![2],
+      ids.fresh![1],
+      ids.fresh![2],
+    ]);
+    expect(await walk(`asn=${asnA}&zt_network_id=${TEST_NETWORK_ID}&order=desc`)).toEqual([
+      ids.fresh![1],
+      ids.fresh![0],
+      ids.old![2],
+      ids.old![0],
+    ]);
     expect(await walk(`zt_network_id=${TEST_NETWORK_ID}&status=pending`)).toEqual([
       ids.old![0],
       ids.old![2],

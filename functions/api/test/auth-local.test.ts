@@ -147,6 +147,18 @@ describe("local sign-in", () => {
     expect((await login(client({ address: "192.0.2.78" }), "sam")).status).toBe(200);
   });
 
+  it("lets no more password checks through than the limit when attempts arrive all at once", async () => {
+    // Every attempt is counted before its password check, so a burst cannot outrun the count.
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        login(client({ address: `198.51.100.${i + 1}` }), "burst-target", "nope"),
+      ),
+    );
+    const statuses = answers.map((a) => a.status).sort();
+    expect(statuses.filter((s) => s === 401)).toHaveLength(3);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(7);
+  });
+
   it("counts concurrent failures atomically", async () => {
     const address = "192.0.2.200";
     await Promise.all(["a", "b", "c", "d"].map((u) => login(client({ address }), `ghost-${u}`, "nope")));

@@ -122,7 +122,12 @@ describe("sessions and CSRF", () => {
     now += 29 * 60_000; // the previous request slid the idle window
     expect((await c.get("/api/v1/auth/me")).status).toBe(200);
     now += 31 * 60_000;
-    expect((await c.get("/api/v1/auth/me")).status).toBe(401);
+    const expired = await c.get("/api/v1/auth/me");
+    expect(expired.status).toBe(401);
+    expect(expired.body.error.code).toBe("session_expired");
+    // The dead cookie is dropped, so the next answer is plain "signed out".
+    expect(c.cookies.has(config.session.cookie_name)).toBe(false);
+    expect((await c.get("/api/v1/auth/me")).body.error.code).toBe("unauthenticated");
   });
 
   it("ends a session at the absolute timeout however active it is", async () => {

@@ -4,10 +4,12 @@
  * `cpu-features`), writes dist/lambda/<name>/index.mjs and prints each bundle's size.
  * Handlers whose entry file does not exist yet are skipped, with a notice.
  */
+
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { gzipSync } from "node:zlib";
 import { build, type Metafile } from "esbuild";
+import lambdaPlugins from "../../../infra/esbuild-plugins.mjs";
 
 export const repoRoot = resolve(import.meta.dirname, "../../..");
 
@@ -82,6 +84,7 @@ export async function bundleLambdas(
       mainFields: ["module", "main"],
       minify: true,
       external: lambdaExternals,
+      plugins: lambdaPlugins,
       banner: { js: esmPreamble },
       legalComments: "none",
       metafile: true,

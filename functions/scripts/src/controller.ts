@@ -7,6 +7,7 @@
 import { userInfo } from "node:os";
 import { pathToFileURL } from "node:url";
 import {
+  adoptDevEnvironment,
   documentClient,
   dynamoClient,
   linkedResources,
@@ -26,6 +27,7 @@ import {
   type LifecycleDeps,
   listBackups,
   type PreflightReport,
+  type RestoreReport,
   reloadToken,
   restoreBackup,
   restoreValidate,
@@ -54,11 +56,18 @@ export interface CliIo {
   err: (text: string) => void;
 }
 
-function printReport(io: CliIo, report: PreflightReport): number {
+function printReport(io: CliIo, report: PreflightReport | RestoreReport): number {
   io.out(JSON.stringify(report, null, 2));
   if (!report.ok)
     io.err(
       `gate closed: ${report.error?.code}: ${report.error?.message}\n  → ${report.error?.remediation ?? ""}`,
+    );
+  // Member drift after a restore is a warning: the gate stays open (see restoreValidate).
+  const members = "members" in report ? report.members : undefined;
+  if (members?.error) io.err(`warning: member check failed: ${members.error.code}: ${members.error.message}`);
+  for (const d of members?.drift ?? [])
+    io.err(
+      `warning: ${d.code}: member ${d.nodeId} of request ${d.requestId} (AS${d.asn})\n  → ${d.remediation}`,
     );
   return report.ok ? 0 : 1;
 }
@@ -154,6 +163,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
     process.exit(first ? 0 : 2);
   }
   try {
+    adoptDevEnvironment();
     const ctx = controllerContextFromEnvironment(undefined, progress);
     code = await runControllerCommand(process.argv.slice(2), ctx, io);
     await ctx.provider.close();

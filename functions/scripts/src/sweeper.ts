@@ -4,9 +4,11 @@
  * `npx sst shell --stage X -- npm run sweeper`). Prints the report as JSON; exit 1 when a
  * re-send failed.
  */
+import { adoptDevEnvironment } from "@ztix/aws";
 import { sweepStuckRequests, workflowDepsFromEnvironment } from "@ztix/workflow";
 
 async function main() {
+  adoptDevEnvironment();
   const deps = workflowDepsFromEnvironment({ service: "sweeper-cli" });
   const report = await sweepStuckRequests(deps);
   process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);

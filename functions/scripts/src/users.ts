@@ -13,6 +13,7 @@ import {
   updateUser,
 } from "@ztix/auth";
 import {
+  adoptDevEnvironment,
   documentClient,
   dynamoClient,
   endpointsFromEnv,
@@ -160,16 +161,29 @@ async function readAllStdin(): Promise<string> {
   return Buffer.concat(chunks).toString("utf8");
 }
 
-async function main() {
-  const resources = linkedResources();
-  const ctx: AdminContext = {
-    data: createService({
-      client: documentClient(dynamoClient(endpointsFromEnv())),
-      table: resources.tableName,
-    }),
-    config: loadRuntimeConfig(),
+/** Built on first use, so `--help` and usage errors need no table or config. */
+function lazyContext(): AdminContext {
+  let data: AdminContext["data"] | undefined;
+  let config: AdminContext["config"] | undefined;
+  return {
+    get data() {
+      data ??= createService({
+        client: documentClient(dynamoClient(endpointsFromEnv())),
+        table: linkedResources().tableName,
+      });
+      return data;
+    },
+    get config() {
+      config ??= loadRuntimeConfig();
+      return config;
+    },
     actor: `ops:${process.env.ZTIX_ACTOR ?? userInfo().username}`,
   };
+}
+
+async function main() {
+  adoptDevEnvironment();
+  const ctx = lazyContext();
   const code = await runUsersCommand(process.argv.slice(2), ctx, {
     readStdin: readAllStdin,
     out: (t) => process.stdout.write(`${t}\n`),

@@ -1,3 +1,5 @@
+import { createRequest, transitionRequest } from "@ztix/data";
+import { readGate } from "@ztix/zerotier";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ControllerEmulator } from "../../../packages/zerotier/src/emulator/index.ts";
 import { controllerTestConfig } from "../../../packages/zerotier/test/support/config.ts";
@@ -41,6 +43,40 @@ describe("npm run controller", () => {
     expect(JSON.parse(out.at(-1)!)).toEqual([expect.objectContaining({ key })]);
     expect(await runControllerCommand(["restore", key], ctx, io)).toBe(0);
     expect(await runControllerCommand(["restore-validate"], ctx, io)).toBe(0);
+  });
+
+  it("restore-validate warns about an active member the controller lacks, keeping the gate open", async () => {
+    const networkId = `${emu.address}000001`;
+    const audit = { actorType: "system" as const };
+    let request = await createRequest(
+      ctx.data,
+      { userId: "u-cli", asn: 64599, networkId, nodeId: "0c11c11c11", correlationId: "corr-cli" },
+      audit,
+    );
+    request = await transitionRequest(ctx.data, request, "approve", { set: { attempt: 1 }, audit });
+    request = await transitionRequest(ctx.data, request, "start", { audit });
+    await transitionRequest(ctx.data, request, "complete", { audit });
+    const at = new Date().toISOString();
+    await ctx.data.entities.membership
+      .put({
+        requestId: request.requestId,
+        networkId,
+        nodeId: "0c11c11c11",
+        asn: 64599,
+        memberName: "AS64599",
+        ipv4: "192.0.2.99",
+        authorized: true,
+        createdAt: at,
+        updatedAt: at,
+      })
+      .go();
+    expect(await runControllerCommand(["restore-validate"], ctx, io)).toBe(0);
+    expect(JSON.parse(out.at(-1)!)).toMatchObject({
+      ok: true,
+      members: { checked: 1, drift: [{ code: "restore_member_missing", requestId: request.requestId }] },
+    });
+    expect(err.at(-1)).toContain("warning: restore_member_missing: member 0c11c11c11");
+    expect((await readGate(ctx.data))?.gateOpen).toBe(true);
   });
 
   it("exits 1 with the remediation when reload-token finds the token still wrong", async () => {

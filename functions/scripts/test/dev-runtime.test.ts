@@ -1,4 +1,5 @@
-import { mkdtempSync, readFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { documentClient, dynamoClient } from "@ztix/aws";
@@ -82,9 +83,19 @@ describe("npm run dev (the local runtime)", () => {
         "the request to become active",
       );
       expect(detail.membership).toMatchObject({ ipv4: expect.stringMatching(/^10\.147\.17\./) });
+
+      // The ops scripts, run from another terminal, find the running stack.
+      const listed = spawnSync("npx", ["tsx", "functions/scripts/src/users.ts", "list"], {
+        env: { ...savedEnv, ZTIX_DEV_ENV: join(dir, "dev-env.json") },
+        encoding: "utf8",
+      });
+      expect(listed.status).toBe(0);
+      expect(listed.stdout).toContain("operator");
+      expect(listed.stdout).toContain("admin");
     } finally {
       await runtime.stop();
     }
+    expect(existsSync(join(dir, "dev-env.json"))).toBe(false);
 
     // Data persists under the directory across restarts.
     const again = await startLocalRuntime({ dir, ports, spa: false });

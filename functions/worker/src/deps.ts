@@ -5,11 +5,11 @@ import type { ControllerProvider } from "@ztix/zerotier";
 import type { RetryPolicy } from "./retry.ts";
 
 /**
- * How many times SQS hands a job out before moving it to the DLQ. Mirrors the queue's
- * redrive policy (infra and @ztix/local-stack use the same number); the worker fails the
- * request on the last receive so nothing reaches the DLQ still `provisioning`.
+ * How many times SQS hands a job out before moving it to the DLQ: the very constant the
+ * queue's redrive policy uses (infra, @ztix/local-stack), so the two cannot drift; the worker
+ * fails the request on the last receive so nothing reaches the DLQ still `provisioning`.
  */
-export const MAX_RECEIVE_COUNT = 5;
+export { MAX_RECEIVE_COUNT } from "@ztix/core";
 
 /** A named point in a job, for fault injection in tests (a crash between two writes). */
 export type JobStep =

@@ -1,7 +1,14 @@
 import { rmSync } from "node:fs";
 import { join } from "node:path";
-import { getRequest } from "@ztix/data";
-import { createBackup, localControllerHost, readGate, restoreBackup } from "@ztix/zerotier";
+import { auditTrail, getRequest } from "@ztix/data";
+import {
+  createBackup,
+  localControllerHost,
+  readGate,
+  restoreBackup,
+  restoreValidate,
+  runPreflight,
+} from "@ztix/zerotier";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { processJob } from "../src/process-job.ts";
 import { approvedRequest, type Harness, jobFor, workerHarness } from "./support/harness.ts";
@@ -37,6 +44,7 @@ describe("controller restore drill", () => {
     );
     expect(report.ok).toBe(true);
     expect(report.networks.map((n) => n.action)).toEqual(["unchanged"]);
+    expect(report.members).toEqual({ checked: 1, drift: [] });
     expect(steps.some((s) => s.startsWith("checksum ok"))).toBe(true);
     expect(await readGate(h.stack.data)).toMatchObject({ gateOpen: true });
     expect(await h.deps.provider().getMember(h.networkId, before.nodeId)).toMatchObject({
@@ -58,5 +66,61 @@ describe("controller restore drill", () => {
       reason: "gate_closed:restore_in_progress",
     });
     expect((await getRequest(h.stack.data, waiting.requestId))?.status).toBe("approved");
+  });
+
+  it("reports members lost, deauthorized or readdressed since the backup, while the gate stays open", async () => {
+    const lifecycle = { config: h.config, data: h.stack.data, provider: h.deps.provider() };
+    expect((await runPreflight(lifecycle)).ok).toBe(true); // the previous test left the gate closed
+    const backupDeps = {
+      config: h.config,
+      data: h.stack.data,
+      s3: h.stack.s3,
+      bucket: h.stack.names.bucketName,
+      stage: "drift",
+      host: localControllerHost(h.emu.homeDir),
+    };
+    const backup = await createBackup(backupDeps);
+    const late = await approvedRequest(h, { asn: 64543 });
+    expect(await processJob(h.deps, jobFor(late), { receiveCount: 1 })).toMatchObject({ result: "active" });
+
+    const report = await restoreBackup({ ...backupDeps, provider: h.deps.provider() }, backup.key);
+    expect(report.ok).toBe(true);
+    expect(report.members?.checked).toBe(3);
+    expect(report.members?.drift).toEqual([
+      expect.objectContaining({
+        code: "restore_member_missing",
+        requestId: late.requestId,
+        nodeId: late.nodeId,
+        asn: 64543,
+        expected: [expect.stringMatching(/^192\.0\.2\./), expect.stringMatching(/^2001:db8:100:/)],
+      }),
+    ]);
+    expect(await readGate(h.stack.data)).toMatchObject({ gateOpen: true });
+    const audit = await auditTrail(h.stack.data, "controller");
+    expect(audit.filter((e) => e.action === "controller.restore_member_drift")).toHaveLength(1);
+    expect(audit.at(-1)).toMatchObject({ action: "controller.restore_completed" });
+
+    const active = (
+      await h.stack.data.entities.joinRequest.query
+        .byNetworkStatus({ networkId: h.networkId, status: "active" })
+        .go({ pages: "all" })
+    ).data;
+    const first = active.find((r) => r.asn === 64540)!;
+    const second = active.find((r) => r.asn === 64541)!;
+    const member = (await h.deps.provider().getMember(h.networkId, first.nodeId))!;
+    await h.deps.provider().upsertMember(h.networkId, first.nodeId, { ...member, authorized: false });
+    const moved = (await h.deps.provider().getMember(h.networkId, second.nodeId))!;
+    await h.deps
+      .provider()
+      .upsertMember(h.networkId, second.nodeId, { ...moved, ipAssignments: ["192.0.2.249"] });
+    const again = await restoreValidate(lifecycle);
+    expect(again.members?.drift.map((d) => [d.code, d.requestId]).sort()).toEqual(
+      [
+        ["restore_member_missing", late.requestId],
+        ["restore_member_unauthorized", first.requestId],
+        ["restore_member_addresses_differ", second.requestId],
+      ].sort(),
+    );
+    expect(await readGate(h.stack.data)).toMatchObject({ gateOpen: true });
   });
 });

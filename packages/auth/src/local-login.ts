@@ -2,7 +2,7 @@ import type { RuntimeConfig } from "@ztix/core";
 import type { DataService, UserItem } from "@ztix/data";
 import { burnPasswordCheck, hashPassword, needsRehash, verifyPassword } from "./password.ts";
 import { LoginRefused } from "./refusal.ts";
-import { checkThrottle, clearFailures, recordFailure, type ThrottleSubject } from "./throttle.ts";
+import { forgiveAttempt, reserveAttempt, type ThrottleSubject } from "./throttle.ts";
 
 /** Usernames are case-insensitive: stored and looked up lower-cased. */
 export const normalizeUsername = (username: string) => username.trim().toLowerCase();
@@ -33,7 +33,7 @@ export async function authenticateLocal(
     { kind: "username", value: username },
     { kind: "address", value: input.address },
   ];
-  const verdict = await checkThrottle(data, cfg, subjects, now);
+  const verdict = await reserveAttempt(data, cfg, subjects, now);
   if (verdict.blocked) {
     throw new LoginRefused(
       "too_many_requests",
@@ -49,7 +49,7 @@ export async function authenticateLocal(
   const user =
     ok && credential ? (await data.entities.user.get({ userId: credential.userId }).go()).data : null;
   if (!user) {
-    await recordFailure(data, cfg, subjects, now);
+    // The attempt was counted by reserveAttempt before the check.
     throw new LoginRefused(
       "invalid_credentials",
       "unknown username or wrong password",
@@ -67,7 +67,7 @@ export async function authenticateLocal(
       user.userId,
     );
   }
-  await clearFailures(data, cfg, subjects[0]!, now);
+  await forgiveAttempt(data, cfg, subjects, now);
   if (credential && needsRehash(credential.passwordHash)) {
     // Raised cost parameters reach existing accounts at their next sign-in.
     const passwordHash = await hashPassword(input.password);

@@ -327,8 +327,9 @@ export async function completeAuthorization(
     );
   }
   const userinfo = info as Record<string, unknown>;
-  // OIDC Core 5.3.2: a userinfo `sub` differing from the id_token's must be rejected.
-  if (userinfo.sub !== undefined && String(userinfo.sub) !== idToken.sub) {
+  // OIDC Core 5.3.2: userinfo always carries `sub`, and one differing from the id_token's
+  // (or missing) must be rejected.
+  if (userinfo.sub === undefined || String(userinfo.sub) !== idToken.sub) {
     throw new LoginRefused(
       "userinfo_failed",
       "the provider's profile is for another user",

@@ -25,8 +25,14 @@ function windowOf(cfg: ThrottleConfig, now: Date) {
   return { start, end: start + size };
 }
 
-/** Whether any counter has reached its limit in the current window. Reads only. */
-export async function checkThrottle(
+/**
+ * Counts this attempt against every subject BEFORE the password is checked, and says whether
+ * it is over a limit. Each ADD returns the new count atomically, so N parallel attempts see
+ * N distinct counts and at most `limit` of them get to a password check: checking first and
+ * counting after would let a burst through. A correct password gives the attempt back
+ * (`forgiveAttempt`).
+ */
+export async function reserveAttempt(
   data: DataService,
   cfg: ThrottleConfig,
   subjects: ThrottleSubject[],
@@ -34,46 +40,38 @@ export async function checkThrottle(
 ): Promise<ThrottleVerdict> {
   const { start, end } = windowOf(cfg, now);
   const retryAfterSeconds = Math.max(1, end - Math.floor(now.getTime() / 1000));
-  const keys = subjects.map((s) => ({ key: keyOf(s), windowStart: start }));
-  const out = await data.entities.loginThrottle.get(keys).go({ consistent: true });
-  for (const subject of subjects) {
-    const item = out.data.find((i) => i.key === keyOf(subject));
-    if (item && item.failures >= limitOf(subject, cfg)) {
-      return { blocked: true, retryAfterSeconds, reason: subject.kind };
-    }
-  }
-  return { blocked: false, retryAfterSeconds: 0 };
+  const counts = await Promise.all(
+    subjects.map(async (s) => {
+      const out = await data.entities.loginThrottle
+        .update({ key: keyOf(s), windowStart: start })
+        .add({ failures: 1 })
+        .set({ ttl: end + 60 })
+        .go({ response: "updated_new" });
+      return { subject: s, count: out.data.failures ?? 0 };
+    }),
+  );
+  const over = counts.find(({ subject, count }) => count > limitOf(subject, cfg));
+  return over
+    ? { blocked: true, retryAfterSeconds, reason: over.subject.kind }
+    : { blocked: false, retryAfterSeconds: 0 };
 }
 
-/**
- * Counts one failure against every subject. The increment is an atomic `ADD` (UpdateItem
- * creates the item when missing), so concurrent failures are all counted. TTL cleans up.
- */
-export async function recordFailure(
+/** A correct password: the address's counter gets the attempt back, the username's restarts. */
+export async function forgiveAttempt(
   data: DataService,
   cfg: ThrottleConfig,
   subjects: ThrottleSubject[],
   now: Date,
 ): Promise<void> {
-  const { start, end } = windowOf(cfg, now);
+  const { start } = windowOf(cfg, now);
   await Promise.all(
     subjects.map((s) =>
-      data.entities.loginThrottle
-        .update({ key: keyOf(s), windowStart: start })
-        .add({ failures: 1 })
-        .set({ ttl: end + 60 })
-        .go({ response: "none" }),
+      s.kind === "username"
+        ? data.entities.loginThrottle.delete({ key: keyOf(s), windowStart: start }).go()
+        : data.entities.loginThrottle
+            .update({ key: keyOf(s), windowStart: start })
+            .add({ failures: -1 })
+            .go({ response: "none" }),
     ),
   );
-}
-
-/** After a correct password the username's counter starts again (the address's does not). */
-export async function clearFailures(
-  data: DataService,
-  cfg: ThrottleConfig,
-  subject: ThrottleSubject,
-  now: Date,
-) {
-  const { start } = windowOf(cfg, now);
-  await data.entities.loginThrottle.delete({ key: keyOf(subject), windowStart: start }).go();
 }

@@ -1,4 +1,5 @@
 export * from "./clients.ts";
+export * from "./dev-env.ts";
 export * from "./endpoints.ts";
 export * from "./queue.ts";
 export * from "./resources.ts";

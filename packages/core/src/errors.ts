@@ -12,6 +12,7 @@ export const errorCodes = {
   asn_not_allowed: 403,
   not_found: 404,
   duplicate_active_request: 409,
+  node_in_use: 409,
   invalid_transition: 409,
   conflict: 409,
   payload_too_large: 413,

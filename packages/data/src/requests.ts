@@ -24,7 +24,7 @@ export type RequestAudit = Omit<
 
 /**
  * Creates a pending request, its slot and its audit event in one transaction. A second live
- * request for the same (asn, network, node) fails the slot's condition, so duplicates are
+ * request for the same (network, node) fails the slot's condition, so duplicates are
  * refused by DynamoDB, not by a read that could race.
  */
 export async function createRequest(
@@ -79,8 +79,18 @@ export async function createRequest(
   } catch (e) {
     if (!isConditionFailure(e)) throw e;
     const slot = await data.entities.requestSlot
-      .get({ asn: input.asn, networkId: input.networkId, nodeId: input.nodeId })
+      .get({ networkId: input.networkId, nodeId: input.nodeId })
       .go({ consistent: true });
+    if (slot.data && slot.data.asn !== input.asn) {
+      // Another member's node: say it is taken, never which request holds it.
+      throw new AppError(
+        "node_in_use",
+        "this ZeroTier node already belongs to another member of this network",
+        {
+          node_id: input.nodeId,
+        },
+      );
+    }
     throw new AppError(
       "duplicate_active_request",
       "a live request for this ASN, network and node already exists",
@@ -141,7 +151,7 @@ export async function transitionRequest(
         ...(releasesSlot
           ? [
               requestSlot
-                .delete({ asn: request.asn, networkId: request.networkId, nodeId: request.nodeId })
+                .delete({ networkId: request.networkId, nodeId: request.nodeId })
                 .where(({ requestId }, { eq }) => eq(requestId, request.requestId))
                 .commit(),
             ]

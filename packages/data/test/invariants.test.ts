@@ -40,6 +40,17 @@ describe("at most one live request per (asn, network, node)", () => {
     expect(err.details.existing_request_id).toBe(first.requestId);
   });
 
+  it("never lets another ASN take a node that is already on the network, nor tells it whose node it is", async () => {
+    const node = nodeId();
+    await createRequest(stack.data, { userId: "u1", asn: 64500, networkId: NETWORK, nodeId: node }, audit);
+    const err = await errorOf(
+      createRequest(stack.data, { userId: "u9", asn: 64599, networkId: NETWORK, nodeId: node }, audit),
+    );
+    expect(err.code).toBe("node_in_use");
+    expect(err.status).toBe(409);
+    expect(err.details).toEqual({ node_id: node });
+  });
+
   it("lets exactly one of two concurrent creates for the same slot win", async () => {
     const node = nodeId();
     const results = await Promise.allSettled(

@@ -4,7 +4,14 @@ import { approveAndDispatch, type Dispatched, retryAndDispatch } from "./approva
 import { decodeCursor, encodeCursor } from "./cursor.ts";
 import type { WorkflowDeps } from "./deps.ts";
 import { loadRequestBundle } from "./detail.ts";
-import { mergePage, type PageSpec, type RangeQuery, readPartition, type SortOrder } from "./listing.ts";
+import {
+  mergePage,
+  type PageSpec,
+  type RangeQuery,
+  readPartition,
+  type SortOrder,
+  type WhereFilter,
+} from "./listing.ts";
 
 export interface AdminFilters {
   statuses?: RequestStatus[];
@@ -51,16 +58,16 @@ export async function listAdminRequests(deps: WorkflowDeps, filters: AdminFilter
     const { networkId } = filters;
     const allStatuses = statuses.length === requestStatuses.length;
     const filtered = !allStatuses || networkId !== undefined;
-    const base = q.byAsn({ asn: filters.asn! });
-    const query = filtered
-      ? base.where((attr, op) => {
+    const filter: WhereFilter | undefined = filtered
+      ? (attr, op) => {
           const parts: string[] = [];
           if (!allStatuses) parts.push(`(${statuses.map((s) => op.eq(attr.status, s)).join(" OR ")})`);
           if (networkId !== undefined) parts.push(op.eq(attr.networkId, networkId));
           return parts.join(" AND ");
-        })
-      : base;
-    lists = [await readPartition(query as unknown as RangeQuery, spec, filtered)];
+        }
+      : undefined;
+    const query = q.byAsn({ asn: filters.asn! }) as unknown as RangeQuery;
+    lists = [await readPartition(query, spec, filter)];
   } else if (index === "byNetworkStatus") {
     const networkId = filters.networkId!;
     lists = await Promise.all(

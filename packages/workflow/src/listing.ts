@@ -15,8 +15,12 @@ export interface PageSpec {
 
 type SortKey = { createdAt: string; requestId?: string };
 type GoOptions = { limit?: number; count?: number; pages?: number | "all"; order?: SortOrder };
+/** An ElectroDB `where` callback (attributes, operations) → FilterExpression. */
+// biome-ignore lint/suspicious/noExplicitAny: ElectroDB's attribute/operation types are per entity.
+export type WhereFilter = (attr: any, op: any) => string;
 interface Runnable {
   go(options: GoOptions): Promise<{ data: JoinRequestItem[] }>;
+  where(filter: WhereFilter): Runnable;
 }
 /**
  * The slice of an ElectroDB query chain on a (createdAt, requestId) sort key that listings
@@ -57,19 +61,22 @@ function inRange(spec: PageSpec) {
 
 /**
  * Reads one partition for a page: a single Query with Limit = limit + 1 (the extra item says
- * whether there is more). With `filtered`, a FilterExpression may drop items after the Limit,
+ * whether there is more). With a `filter`, a FilterExpression may drop items after the Limit,
  * so ElectroDB keeps paging (`count`) within that one partition until it has enough.
+ * The filter is applied after the sort-key range: ElectroDB's chain offers no range
+ * conditions once `where` is called, so a filtered query with a cursor must be built this way.
  */
 export async function readPartition(
   query: RangeQuery,
   spec: PageSpec,
-  filtered = false,
+  filter?: WhereFilter,
 ): Promise<JoinRequestItem[]> {
   const want = spec.limit + 1;
-  const options: GoOptions = filtered
+  const options: GoOptions = filter
     ? { count: want, pages: "all", order: spec.order }
     : { limit: want, order: spec.order };
-  const out = await ranged(query, spec).go(options);
+  const range = ranged(query, spec);
+  const out = await (filter ? range.where(filter) : range).go(options);
   return out.data.filter(inRange(spec));
 }
 

@@ -36,6 +36,11 @@ export const controllerErrorCodes = {
     transient: false,
     remediation: "the controller silently dropped part of a write; check the configured addresses and routes",
   },
+  preflight_interrupted: {
+    transient: true,
+    remediation:
+      "preflight failed outside the controller (e.g. DynamoDB); it is retried by itself, see the logs if it persists",
+  },
   controller_bad_response: {
     transient: false,
     remediation: "the controller answered something that is not its API",

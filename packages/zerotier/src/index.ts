@@ -1,5 +1,6 @@
 export * from "./addresses/index.ts";
 export * from "./backup/backup.ts";
+export * from "./backup/member-check.ts";
 export * from "./backup/restore.ts";
 export * from "./central.ts";
 export * from "./compare.ts";

@@ -68,9 +68,9 @@ describe("controller preflight and reconciliation", () => {
       [`${emu.address}000002`, true],
     ]);
     expect(await readGate(stack.data)).toMatchObject({ gateOpen: true, controllerAddress: emu.address });
-    expect((await auditTrail(stack.data, "controller")).map((e) => e.action)).toContain(
-      "controller.gate_opened",
-    );
+    const actions = (await auditTrail(stack.data, "controller")).map((e) => e.action);
+    expect(actions).toContain("controller.gate_opened");
+    expect(actions.filter((a) => a === "controller.network_created")).toHaveLength(2);
   });
 
   it("repairs settings changed on the controller and leaves matching ones alone", async () => {
@@ -83,6 +83,12 @@ describe("controller preflight and reconciliation", () => {
       fields: ["name", "private", "mtu", "routes"],
     });
     expect(report.networks[1]).toMatchObject({ action: "unchanged" });
+    expect(
+      (await auditTrail(stack.data, "controller")).find((e) => e.action === "controller.network_repaired"),
+    ).toMatchObject({
+      action: "controller.network_repaired",
+      metadata: { networkId: `${emu.address}000001`, fields: ["name", "private", "mtu", "routes"] },
+    });
     expect(await deps.provider.getNetwork(`${emu.address}000001`)).toMatchObject({
       name: "ZT-IX LAN",
       private: true,
@@ -96,7 +102,38 @@ describe("controller preflight and reconciliation", () => {
     expect(report.deactivated).toEqual([`${emu.address}000002`]);
     const stale = await stack.data.entities.ixNetwork.get({ networkId: `${emu.address}000002` }).go();
     expect(stale.data?.active).toBe(false);
+    expect((await auditTrail(stack.data, "controller")).map((e) => e.action)).toContain(
+      "controller.network_deactivated",
+    );
     await runPreflight(deps);
+  });
+
+  it("closes the gate with a self-healing code when something outside the controller fails", async () => {
+    // DynamoDB Local cannot be made to throttle: fail the network-list read in its place.
+    const throttled = new Proxy(stack.data, {
+      get(target, prop, receiver) {
+        if (prop !== "entities") return Reflect.get(target, prop, receiver);
+        return {
+          ...target.entities,
+          ixNetwork: {
+            query: {
+              all: () => ({
+                go: () =>
+                  Promise.reject(Object.assign(new Error("Rate exceeded"), { name: "ThrottlingException" })),
+              }),
+            },
+          },
+        };
+      },
+    });
+    const report = await runPreflight({ ...deps, data: throttled });
+    expect(report.error?.code).toBe("preflight_interrupted");
+    expect(await readGate(stack.data)).toMatchObject({
+      gateOpen: false,
+      reasonCode: "preflight_interrupted",
+    });
+    const later = { ...deps, now: () => new Date(Date.now() + 60_000) };
+    expect(await checkGate(later)).toMatchObject({ open: true });
   });
 
   it.each([

@@ -1,6 +1,7 @@
 import { loadSession } from "@ztix/auth";
 import { getCookie } from "hono/cookie";
 import { createMiddleware } from "hono/factory";
+import { clearSessionCookie } from "../cookies.ts";
 import type { AppEnv } from "../env.ts";
 
 /** Attaches the signed-in user when a live session cookie came with the request. */
@@ -15,6 +16,11 @@ export const sessionMiddleware = createMiddleware<AppEnv>(async function attachS
         c.set("auth", { user, session });
         c.set("sessionToken", token);
       }
+    }
+    if (!c.get("auth")) {
+      // Say why (the SPA tells "your session expired" from "you are signed out") and drop the dead cookie.
+      c.set("sessionExpired", true);
+      clearSessionCookie(c, config);
     }
   }
   await next();

@@ -5,6 +5,7 @@ import {
   type AwsEndpoints,
   dynamoClient,
   endpointsFromEnv,
+  publishDevEnvironment,
   resourceEnv,
   type SecretsBackend,
   s3Client,
@@ -89,17 +90,29 @@ export async function startLocalRuntime(
       endpoints.mode === "localstack"
         ? { backend: "secretsmanager", prefix: "ztix/local/" }
         : { backend: "file", path: files.secretsPath };
-    Object.assign(
-      process.env,
-      resourceEnv({
-        tableName: created.tableName,
-        queueUrl: created.queueUrl,
-        dlqUrl: created.dlqUrl,
-        bucketName: created.bucketName,
-        secrets,
-        stage: "local",
-      }),
+    const linkedEnv = resourceEnv({
+      tableName: created.tableName,
+      queueUrl: created.queueUrl,
+      dlqUrl: created.dlqUrl,
+      bucketName: created.bucketName,
+      secrets,
+      stage: "local",
+    });
+    Object.assign(process.env, linkedEnv);
+    // `npm run users|controller|sweeper` in another terminal find this running stack through it.
+    const published = publishDevEnvironment(
+      {
+        ...linkedEnv,
+        ZTIX_MODE: endpoints.mode,
+        ...(endpoints.dynamodb ? { ZTIX_DYNAMODB_ENDPOINT: endpoints.dynamodb } : {}),
+        ...(endpoints.sqs ? { ZTIX_SQS_ENDPOINT: endpoints.sqs } : {}),
+        ...(endpoints.s3 ? { ZTIX_S3_ENDPOINT: endpoints.s3 } : {}),
+        ...(endpoints.secretsmanager ? { ZTIX_SECRETSMANAGER_ENDPOINT: endpoints.secretsmanager } : {}),
+        ZTIX_RUNTIME_CONFIG: resolve(files.configPath),
+      },
+      join(dir, "dev-env.json"),
     );
+    stops.push(async () => published());
 
     const deps = depsFromEnvironment();
     const emulator = await startLocalController(

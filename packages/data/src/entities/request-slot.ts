@@ -2,14 +2,16 @@ import { Entity, type EntityItem } from "electrodb";
 import { type EntityConfig, service } from "./config.ts";
 
 /**
- * Holds the (asn, network, node) slot for the one request that may use it. Created in the
- * same transaction as the request (attribute_not_exists), deleted when it is rejected or
- * cancelled: DynamoDB itself enforces "at most one live request per slot".
+ * Holds a ZeroTier node's place on a network for the one live request that may use it.
+ * Created in the same transaction as the request (attribute_not_exists), deleted when it is
+ * rejected or cancelled: DynamoDB itself enforces "at most one live request per (network,
+ * node)", which implies one per (asn, network, node). Keyed without the ASN because a
+ * controller member has one set of addresses: a second ASN must never take over a node.
  */
 export const requestSlotEntity = (config: EntityConfig) =>
   new Entity(
     {
-      model: { entity: "requestSlot", version: "1", service },
+      model: { entity: "requestSlot", version: "2", service },
       attributes: {
         asn: { type: "number", required: true },
         networkId: { type: "string", required: true },
@@ -19,7 +21,7 @@ export const requestSlotEntity = (config: EntityConfig) =>
       },
       indexes: {
         bySlot: {
-          pk: { field: "pk", composite: ["asn", "networkId", "nodeId"] },
+          pk: { field: "pk", composite: ["networkId", "nodeId"] },
           sk: { field: "sk", composite: [] },
         },
       },

@@ -1,5 +1,5 @@
 import type { Logger, NetworkConfig, RuntimeConfig } from "@ztix/core";
-import type { DataService, IxNetworkItem } from "@ztix/data";
+import { type DataService, type IxNetworkItem, writeAudit } from "@ztix/data";
 import { compareNetwork } from "../compare.ts";
 import { ControllerError, isControllerError } from "../errors.ts";
 import { desiredNetworkSettings, networkIdFor } from "../network-settings.ts";
@@ -68,12 +68,16 @@ export async function runPreflight(deps: LifecycleDeps): Promise<PreflightReport
     for (const network of deps.config.networks) {
       const outcome = await reconcileNetwork(deps.provider, status.address, network);
       report.networks.push(outcome);
+      if (outcome.action !== "unchanged") await auditNetwork(deps, outcome);
       progress(
         `network ${outcome.networkId} (${network.name}): ${outcome.action}${outcome.fields ? ` [${outcome.fields.join(", ")}]` : ""}`,
       );
     }
     report.deactivated = await syncNetworkList(deps.data, status.address, deps.config.networks, now());
-    for (const id of report.deactivated) progress(`network ${id}: deactivated (no longer configured)`);
+    for (const id of report.deactivated) {
+      await auditNetwork(deps, { networkId: id, action: "deactivated" });
+      progress(`network ${id}: deactivated (no longer configured)`);
+    }
     report.ok = true;
     await setGate(
       deps.data,
@@ -88,9 +92,11 @@ export async function runPreflight(deps: LifecycleDeps): Promise<PreflightReport
     );
     progress("gate open");
   } catch (e) {
+    // Anything not from the controller (a DynamoDB throttle, a network blip to AWS) is
+    // retried: a permanent code here would keep the gate shut until someone ran preflight.
     const err = isControllerError(e)
       ? e
-      : new ControllerError("controller_bad_response", `preflight failed: ${(e as Error).message}`);
+      : new ControllerError("preflight_interrupted", `preflight failed: ${(e as Error).message}`);
     if (!isControllerError(e)) deps.log?.error("preflight failed unexpectedly", { err: e });
     report.error = { code: err.code, message: err.message, remediation: err.remediation };
     await setGate(
@@ -102,6 +108,27 @@ export async function runPreflight(deps: LifecycleDeps): Promise<PreflightReport
     progress(`gate closed: ${err.code}: ${err.message}`);
   }
   return report;
+}
+
+/** Network changes preflight makes (on the controller, or in DynamoDB's list) are audited. */
+function auditNetwork(
+  deps: LifecycleDeps,
+  change: { networkId: string; action: NetworkOutcome["action"] | "deactivated"; fields?: string[] },
+) {
+  const verb = {
+    created: "created",
+    updated: "repaired",
+    unchanged: "unchanged",
+    deactivated: "deactivated",
+  }[change.action];
+  return writeAudit(deps.data, {
+    subject: "controller",
+    action: `controller.network_${verb}`,
+    actorType: deps.actor?.actorType ?? "system",
+    actorId: deps.actor?.actorId,
+    message: `network ${change.networkId} ${verb}${change.fields ? ` (${change.fields.join(", ")})` : ""}`,
+    metadata: { networkId: change.networkId, fields: change.fields },
+  });
 }
 
 async function reconcileNetwork(

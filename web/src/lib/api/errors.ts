@@ -50,6 +50,8 @@ const messages: Record<string, string> = {
   forbidden: "You are not allowed to do that.",
   not_found: "Not found.",
   duplicate_active_request: "A live request for this ASN, network and node already exists.",
+  node_in_use:
+    "That ZeroTier node is already in use on this network by another member. Check the node id (zerotier-cli info).",
   invalid_transition: "The request changed meanwhile; it cannot take that action now.",
   network_not_allowed: "Your account may not join this network.",
   asn_not_allowed: "This ASN is not linked to your account.",
