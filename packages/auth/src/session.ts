@@ -73,3 +73,15 @@ export async function loadSession(
 export async function deleteSession(data: DataService, token: string): Promise<void> {
   await data.entities.session.delete({ sessionHash: tokenHash(token) }).go();
 }
+
+/**
+ * Ends every session of a user (password changed, account disabled). Returns how many ended.
+ * The index is eventually consistent: a session created in the same instant may survive it,
+ * which the middleware's disabled check and the next password change still cover.
+ */
+export async function endUserSessions(data: DataService, userId: string): Promise<number> {
+  const sessions = await data.entities.session.query.byUser({ userId }).go({ pages: "all" });
+  if (sessions.data.length === 0) return 0;
+  await data.entities.session.delete(sessions.data.map((s) => ({ sessionHash: s.sessionHash }))).go();
+  return sessions.data.length;
+}

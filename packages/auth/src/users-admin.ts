@@ -4,6 +4,7 @@ import { auditItem, type DataService, isConditionFailure, peeringDbUserId, type 
 import { normalizeUsername } from "./local-login.ts";
 import { userAsns } from "./networks.ts";
 import { hashPassword, passwordProblem } from "./password.ts";
+import { endUserSessions } from "./session.ts";
 
 /**
  * What `npm run users -- ...` does, as functions (the CLI is a thin shell over these, and the
@@ -311,10 +312,12 @@ export async function updateUser(
     ],
     "the user changed meanwhile; try again",
   );
+  // A new password ends every session signed in with the old one.
+  if (passwordHash) await endUserSessions(ctx.data, user.userId);
   return showUser(ctx, { userId: user.userId });
 }
 
-/** Disables or re-enables a user. A disabled user's sessions stop working at their next request. */
+/** Disables or re-enables a user. Disabling ends the user's sessions. */
 export async function setUserDisabled(
   ctx: AdminContext,
   ref: UserRef,
@@ -337,6 +340,7 @@ export async function setUserDisabled(
     ],
     "the user changed meanwhile; try again",
   );
+  if (disabled) await endUserSessions(ctx.data, user.userId);
   return showUser(ctx, { userId: user.userId });
 }
 

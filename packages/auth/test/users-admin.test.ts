@@ -5,6 +5,8 @@ import {
   authenticateLocal,
   createLocalUser,
   createPeeringDbUser,
+  createSession,
+  loadSession,
   setUserDisabled,
   showUser,
   updateUser,
@@ -187,6 +189,20 @@ describe("users administration (the users script)", () => {
     ).rejects.toMatchObject({
       code: "validation_failed",
     });
+  });
+
+  it("ends every session of a user whose password changes or who is disabled", async () => {
+    const { user } = await createLocalUser(ctx(), { username: "sid", password: "a long enough password" });
+    const signIn = () => createSession(stack.data, { userId: user.userId, authMethod: "local" }, config);
+    const [a, b] = [await signIn(), await signIn()];
+    await updateUser(ctx(), { username: "sid" }, { password: "another long password" });
+    expect(await loadSession(stack.data, a.token, config)).toBeNull();
+    expect(await loadSession(stack.data, b.token, config)).toBeNull();
+    const c = await signIn();
+    await updateUser(ctx(), { username: "sid" }, { displayName: "Sid" });
+    expect(await loadSession(stack.data, c.token, config)).not.toBeNull();
+    await setUserDisabled(ctx(), { username: "sid" }, true);
+    expect(await loadSession(stack.data, c.token, config)).toBeNull();
   });
 
   it("answers not_found for an unknown user", async () => {

@@ -19,6 +19,12 @@ export const sessionEntity = (config: EntityConfig) =>
       },
       indexes: {
         byHash: { pk: { field: "pk", composite: ["sessionHash"] }, sk: { field: "sk", composite: [] } },
+        /** A user's sessions, to end them all when the password changes or the user is disabled. */
+        byUser: {
+          index: "gsi1",
+          pk: { field: "gsi1pk", composite: ["userId"] },
+          sk: { field: "gsi1sk", composite: ["createdAt"] },
+        },
       },
     },
     config,
