@@ -220,6 +220,14 @@ describe.skipIf(!present)("the web app in a real browser", () => {
     await operator.locator('[data-status="pending"]').first().waitFor();
     // A marker that only survives if the page is never reloaded.
     await operator.evaluate("window.ztixNoReload = true");
+    // The operator's dashboard, open alongside, follows the same request by polling.
+    const board = await pageAs("alice");
+    await board.goto(`${web.origin}/dashboard`);
+    const boardRow = board
+      .getByRole("row")
+      .filter({ has: board.getByRole("link", { name: `Request ${request.requestId}` }) });
+    await boardRow.locator('[data-status="pending"]').waitFor();
+    await board.evaluate("window.ztixNoReload = true");
 
     const admin = await pageAs("admin");
     await admin.goto(`${web.origin}/admin/requests`);
@@ -236,13 +244,19 @@ describe.skipIf(!present)("the web app in a real browser", () => {
     await dialog.waitFor();
     violations.push(...(await captureScreen(admin, "admin-approve-dialog")));
     await dialog.getByRole("button", { name: "Approve" }).click();
-    // Not waiting for `approved` on screen: the worker may already have moved past it.
-    await admin.getByText("Approved: provisioning is queued.").waitFor();
+    // Not waiting for `approved` on screen: the worker may already have moved past it. The
+    // past-tense notice stays whatever the worker does next.
+    await admin.getByText("You approved this request.").waitFor();
 
     // The rest is the real worker's: the approval queued a job on the FIFO queue; the worker
     // authorises the member on the controller emulator and configures both route servers.
     await waitForStatusOn(operator, request.requestId, "active");
     expect(await operator.evaluate("window.ztixNoReload === true")).toBe(true);
+    await boardRow.locator('[data-status="active"]').waitFor({ timeout: 60_000 });
+    expect(await board.evaluate("window.ztixNoReload === true")).toBe(true);
+    // Once active, the admin's notice no longer says provisioning is queued.
+    await waitForStatusOn(admin, request.requestId, "active");
+    expect(await admin.getByText("You approved this request.", { exact: true }).count()).toBe(1);
     const { data: membership } = await stack.data.entities.membership
       .get({ requestId: request.requestId })
       .go();
@@ -282,6 +296,7 @@ describe.skipIf(!present)("the web app in a real browser", () => {
     violations.push(...(await captureScreen(admin, "admin-reject-dialog")));
     await confirm.click();
     await admin.locator('[data-status="rejected"]').first().waitFor();
+    await admin.getByText("You rejected this request.").waitFor();
 
     const operator = await pageAs("alice");
     await operator.goto(`${web.origin}/requests/${request.requestId}`);
@@ -302,6 +317,8 @@ describe.skipIf(!present)("the web app in a real browser", () => {
       await admin.getByRole("button", { name: "Approve" }).click();
       await admin.getByRole("dialog").getByRole("button", { name: "Approve" }).click();
       await waitForStatusOn(admin, request.requestId, "failed");
+      // The notice keeps the approval but no longer claims provisioning is queued.
+      expect(await admin.getByText("You approved this request.", { exact: true }).count()).toBe(1);
       const failed = await getRequest(stack.data, request.requestId);
       expect(failed?.lastErrorCode).toBe("route_server_sync_failed");
       expect(failed?.lastErrorMessage).toMatch(/^route servers not in sync: rs2: /);
@@ -320,8 +337,9 @@ describe.skipIf(!present)("the web app in a real browser", () => {
       rs2Running = true;
       await admin.getByRole("button", { name: "Retry" }).click();
       await admin.getByRole("dialog").getByRole("button", { name: "Retry" }).click();
-      await admin.getByText("Retry queued.").waitFor();
+      await admin.getByText("You retried provisioning.").waitFor();
       await waitForStatusOn(admin, request.requestId, "active");
+      expect(await admin.getByText("You retried provisioning.", { exact: true }).count()).toBe(1);
       expect(await sessions.getByText("Configured", { exact: true }).count()).toBe(2);
       const after = await getRequest(stack.data, request.requestId);
       expect({ status: after?.status, attempt: after?.attempt }).toEqual({ status: "active", attempt: 2 });

@@ -26,9 +26,11 @@ import {
   createControllerProvider,
   type LifecycleDeps,
   listBackups,
+  type MemberRepairReport,
   type PreflightReport,
   type RestoreReport,
   reloadToken,
+  repairMembers,
   restoreBackup,
   restoreValidate,
   runPreflight,
@@ -43,7 +45,11 @@ commands:
   backup             archive controller.d/ + identity to S3 (sha256 sidecar), prune to backups.keep
   list-backups       backups of this stage, newest first
   restore <key>      verify, close the gate, push, restart, validate; the gate reopens only if valid
-  restore-validate   preflight + reconciliation after a manual restore
+  restore-validate   preflight + reconciliation after a manual restore; warns about members that differ
+                     from DynamoDB (--repair-members: then repair them as repair-members does)
+  repair-members     re-write each active member that differs from DynamoDB (missing, unauthorized,
+                     other addresses) from its membership record; only while the gate is open
+                     (--dry-run: list what would be written, write nothing)
 
 Against AWS: npx sst shell --stage X -- npm run controller -- <command>`;
 
@@ -72,6 +78,29 @@ function printReport(io: CliIo, report: PreflightReport | RestoreReport): number
   return report.ok ? 0 : 1;
 }
 
+function printRepair(io: CliIo, report: MemberRepairReport): number {
+  io.out(JSON.stringify(report, null, 2));
+  for (const o of report.outcomes.filter((o) => o.error))
+    io.err(
+      `member ${o.nodeId} of request ${o.requestId} (AS${o.asn}) not repaired: ${o.error?.code}: ${o.error?.message}`,
+    );
+  const verb = report.dryRun ? "would repair" : "repaired";
+  const count = report.dryRun
+    ? report.outcomes.filter((o) => o.action === "would_repair").length
+    : report.repaired;
+  io.err(
+    `${verb} ${count} of ${report.outcomes.length} differing member(s); ${report.checked} active checked`,
+  );
+  return report.ok ? 0 : 1;
+}
+
+/** Options each command accepts; anything else is a usage error. */
+const commandFlags: Record<string, string[]> = {
+  preflight: ["--accept-new-identity"],
+  "restore-validate": ["--repair-members", "--dry-run"],
+  "repair-members": ["--dry-run"],
+};
+
 /** Runs one controller command; returns the exit code. */
 export async function runControllerCommand(
   argv: string[],
@@ -81,10 +110,15 @@ export async function runControllerCommand(
   const flags = new Set(argv.filter((a) => a.startsWith("--") && a !== "--help"));
   const [command, ...args] = argv.filter((a) => !flags.has(a));
   for (const flag of flags) {
-    if (flag !== "--accept-new-identity") {
-      io.err(`unknown option: ${flag}\n\n${USAGE}`);
+    if (!commandFlags[command ?? ""]?.includes(flag)) {
+      io.err(`unknown option for ${command ?? "(no command)"}: ${flag}\n\n${USAGE}`);
       return 2;
     }
+  }
+  const dryRun = flags.has("--dry-run");
+  if (command === "restore-validate" && dryRun && !flags.has("--repair-members")) {
+    io.err(`--dry-run applies to --repair-members\n\n${USAGE}`);
+    return 2;
   }
   try {
     switch (command) {
@@ -95,8 +129,15 @@ export async function runControllerCommand(
         );
       case "reload-token":
         return printReport(io, await reloadToken(ctx));
-      case "restore-validate":
-        return printReport(io, await restoreValidate(ctx));
+      case "restore-validate": {
+        const report = await restoreValidate(ctx);
+        const code = printReport(io, report);
+        // Nothing to repair (or the check itself failed, which the repair would only repeat).
+        if (code !== 0 || !flags.has("--repair-members") || !report.members?.drift.length) return code;
+        return printRepair(io, await repairMembers(ctx, { dryRun }));
+      }
+      case "repair-members":
+        return printRepair(io, await repairMembers(ctx, { dryRun }));
       case "backup": {
         const backup = await createBackup(ctx);
         io.out(JSON.stringify(backup, null, 2));

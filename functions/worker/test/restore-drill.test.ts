@@ -5,9 +5,11 @@ import {
   createBackup,
   localControllerHost,
   readGate,
+  repairMembers,
   restoreBackup,
   restoreValidate,
   runPreflight,
+  setGate,
 } from "@ztix/zerotier";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { processJob } from "../src/process-job.ts";
@@ -59,7 +61,6 @@ describe("controller restore drill", () => {
 
   it("holds jobs while a restore is in progress", async () => {
     const waiting = await approvedRequest(h, { asn: 64542 });
-    const { setGate } = await import("@ztix/zerotier");
     await setGate(h.stack.data, { open: false, reasonCode: "restore_in_progress", reasonMessage: "drill" });
     expect(await processJob(h.deps, jobFor(waiting), { receiveCount: 1 })).toEqual({
       action: "retry",
@@ -122,5 +123,86 @@ describe("controller restore drill", () => {
       ].sort(),
     );
     expect(await readGate(h.stack.data)).toMatchObject({ gateOpen: true });
+  });
+
+  it("repairs each kind of drift from DynamoDB, writes nothing in a dry run, and finds nothing the second time", async () => {
+    // The previous test left one member missing, one unauthorized and one readdressed.
+    const provider = h.deps.provider();
+    const lifecycle = { config: h.config, data: h.stack.data, provider };
+    const drift = (await restoreValidate(lifecycle)).members?.drift ?? [];
+    expect(drift.map((d) => d.code).sort()).toEqual(
+      ["restore_member_addresses_differ", "restore_member_missing", "restore_member_unauthorized"].sort(),
+    );
+    const members = () => Promise.all(drift.map((d) => provider.getMember(d.networkId, d.nodeId)));
+    const audits = async () =>
+      (
+        await Promise.all(
+          ["controller", ...drift.map((d) => `request#${d.requestId}`)].map((s) =>
+            auditTrail(h.stack.data, s),
+          ),
+        )
+      ).flat();
+    const membersBefore = await members();
+    const auditsBefore = await audits();
+
+    const dry = await repairMembers(lifecycle, { dryRun: true });
+    expect(dry).toMatchObject({ ok: true, dryRun: true, checked: 3, repaired: 0 });
+    expect(dry.outcomes.map((o) => o.action)).toEqual(["would_repair", "would_repair", "would_repair"]);
+    expect(dry.outcomes.find((o) => o.code === "restore_member_missing")?.update).toEqual({
+      authorized: true,
+      ipAssignments: drift.find((d) => d.code === "restore_member_missing")?.expected,
+      name: "AS64543",
+    });
+    expect(await members()).toEqual(membersBefore);
+    expect(await audits()).toHaveLength(auditsBefore.length);
+
+    const steps: string[] = [];
+    const fixed = await repairMembers({ ...lifecycle, onProgress: (m) => steps.push(m) });
+    expect(fixed).toMatchObject({ ok: true, dryRun: false, checked: 3, repaired: 3 });
+    for (const d of drift) {
+      const member = await provider.getMember(d.networkId, d.nodeId);
+      expect(member).toMatchObject({ authorized: true, name: `AS${d.asn}` });
+      expect(member?.ipAssignments.slice().sort()).toEqual(d.expected?.slice().sort());
+      const trail = await auditTrail(h.stack.data, `request#${d.requestId}`);
+      expect(trail.filter((e) => e.action === "controller.member_repaired")).toEqual([
+        expect.objectContaining({ metadata: expect.objectContaining({ code: d.code }) }),
+      ]);
+      const membership = (await h.stack.data.entities.membership.get({ requestId: d.requestId }).go()).data;
+      expect(membership?.controllerRevision).toBe(member?.revision);
+    }
+    const summaries = (await auditTrail(h.stack.data, "controller")).filter(
+      (e) => e.action === "controller.member_repair",
+    );
+    expect(summaries).toEqual([
+      expect.objectContaining({ metadata: expect.objectContaining({ repaired: 3 }) }),
+    ]);
+    expect(steps.filter((s) => /^\[\d\/3\] member .* → repaired$/.test(s))).toHaveLength(3);
+
+    const auditsAfter = await audits();
+    const again = await repairMembers(lifecycle);
+    expect(again).toEqual({ ok: true, dryRun: false, checked: 3, repaired: 0, outcomes: [] });
+    expect(await audits()).toHaveLength(auditsAfter.length);
+    expect((await restoreValidate(lifecycle)).members).toEqual({ checked: 3, drift: [] });
+  });
+
+  it("refuses to repair members while the gate is closed, in a dry run too", async () => {
+    const provider = h.deps.provider();
+    const lifecycle = { config: h.config, data: h.stack.data, provider };
+    const request = (
+      await h.stack.data.entities.joinRequest.query
+        .byNetworkStatus({ networkId: h.networkId, status: "active" })
+        .go({ pages: "all" })
+    ).data[0]!;
+    const member = (await provider.getMember(h.networkId, request.nodeId))!;
+    await provider.upsertMember(h.networkId, request.nodeId, { ...member, authorized: false });
+    await setGate(h.stack.data, { open: false, reasonCode: "restore_in_progress", reasonMessage: "drill" });
+
+    for (const dryRun of [false, true]) {
+      await expect(repairMembers(lifecycle, { dryRun })).rejects.toMatchObject({
+        code: "member_repair_gate_closed",
+        details: { gateCode: "restore_in_progress" },
+      });
+    }
+    expect(await provider.getMember(h.networkId, request.nodeId)).toMatchObject({ authorized: false });
   });
 });

@@ -1,6 +1,7 @@
 export * from "./addresses/index.ts";
 export * from "./backup/backup.ts";
 export * from "./backup/member-check.ts";
+export * from "./backup/member-repair.ts";
 export * from "./backup/restore.ts";
 export * from "./central.ts";
 export * from "./compare.ts";
