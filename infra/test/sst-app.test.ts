@@ -8,7 +8,7 @@ import { requireSystem } from "../../test/support/system.ts";
 import { BACKUP_SCHEDULE, SWEEPER_SCHEDULE } from "../cron.ts";
 import { type Evaluation, evaluateSstConfig, platformInstalled, repoRoot } from "./support/sst-mocks.ts";
 
-const runtimeConfig = readFileSync(join(import.meta.dirname, "fixtures/runtime-config.yaml"), "utf8");
+const runtimeConfig = readFileSync(join(import.meta.dirname, "fixtures/stage-config.yaml"), "utf8");
 const ready = requireSystem("the SST platform (.sst/platform, from `npx sst install`)", platformInstalled());
 
 type Statement = { actions: string[]; resources: string[] };

@@ -7,7 +7,7 @@ import { isProductionStage } from "../stage.ts";
 import { domainFor } from "../web.ts";
 
 const fixtures = join(import.meta.dirname, "fixtures");
-const fixture = readFileSync(join(fixtures, "runtime-config.yaml"), "utf8");
+const fixture = readFileSync(join(fixtures, "stage-config.yaml"), "utf8");
 
 describe("stage config for a deploy", () => {
   it("names every secret the config references plus the baseline ones", () => {

@@ -27,6 +27,7 @@ import {
 } from "@ztix/data";
 import { bootstrapResources, startDynamoDbLocal, startFauxqsServer } from "@ztix/local-stack";
 import { createApp } from "../../../api/src/app.ts";
+import { percentile } from "./_stats.ts";
 
 const REQUESTS = 10_000;
 const ASNS = 500;
@@ -48,11 +49,6 @@ function benchConfig(): RuntimeConfig {
       },
     ],
   });
-}
-
-function percentile(sorted: number[], p: number): number {
-  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return Math.round(sorted[i]! * 100) / 100;
 }
 
 /** Runs `n` times in sequence; latency percentiles and the DynamoDB calls each run made. */
@@ -78,8 +74,8 @@ async function measure(
   }
   times.sort((a, b) => a - b);
   return {
-    p50_ms: percentile(times, 50),
-    p99_ms: percentile(times, 99),
+    p50_ms: Math.round(percentile(times, 50) * 100) / 100,
+    p99_ms: Math.round(percentile(times, 99) * 100) / 100,
     dynamodb_calls: [...calls].sort((a, b) => a - b).join(" or "),
     scans,
   };

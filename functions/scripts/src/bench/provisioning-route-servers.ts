@@ -28,15 +28,12 @@ import { sharedProvider, type WorkerDeps } from "../../../worker/src/deps.ts";
 import type { QueueMessage } from "../../../worker/src/messages.ts";
 import { type Poller, startPoller } from "../../../worker/src/poller.ts";
 import type { JobOutcome } from "../../../worker/src/process-job.ts";
+import { percentile } from "./_stats.ts";
 
 const REQUESTS = 15;
 const WARMUP = 1;
 const ROUTE_SERVERS = ["rs-a", "rs-b"];
 const REQUEST_TIMEOUT_MS = 60_000;
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
 
 function missingTools(): string[] {
   const has = (cmd: string) => spawnSync("sh", ["-c", `command -v ${cmd}`], { stdio: "ignore" }).status === 0;

@@ -24,14 +24,11 @@ import { sharedProvider, type WorkerDeps } from "../../../worker/src/deps.ts";
 import type { QueueMessage } from "../../../worker/src/messages.ts";
 import { startPoller } from "../../../worker/src/poller.ts";
 import type { JobOutcome } from "../../../worker/src/process-job.ts";
+import { percentile } from "./_stats.ts";
 
 const LATENCY_REQUESTS = 50;
 const THROUGHPUT_JOBS = 200;
 const POLLER_LOOPS = 4;
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
 
 export async function run(): Promise<Record<string, unknown>> {
   const dir = mkdtempSync(join(tmpdir(), "ztix-bench-worker-"));
