@@ -147,6 +147,26 @@ async function commit(
   }
 }
 
+type TxEntities = Parameters<Parameters<DataService["transaction"]["write"]>[0]>[0];
+
+/**
+ * The transaction items granting ASNs (as ops grants, kept across PeeringDB logins) and
+ * network access to a user; creation and update share them.
+ */
+function grantItems(
+  tx: TxEntities,
+  userId: string,
+  grants: { asns: number[]; networks: string[] },
+  at: string,
+) {
+  return [
+    ...grants.asns.map((asn) => tx.userAsn.put({ userId, asn, source: "local", createdAt: at }).commit()),
+    ...grants.networks.map((networkId) =>
+      tx.userNetworkAccess.create({ userId, networkId, createdAt: at }).commit(),
+    ),
+  ];
+}
+
 /** Creates a local account (password required) with optional ASNs and network restrictions. */
 export async function createLocalUser(
   ctx: AdminContext,
@@ -182,18 +202,13 @@ export async function createLocalUser(
   );
   await commit(
     ctx,
-    ({ user: users, localCredential, userAsn, userNetworkAccess, auditEvent }) => [
-      localCredential
+    (tx) => [
+      tx.localCredential
         .create({ username, userId: user.userId, passwordHash, createdAt: at, updatedAt: at })
         .commit(),
-      users.create(user).commit(),
-      ...asns.map((asn) =>
-        userAsn.create({ userId: user.userId, asn, source: "local", createdAt: at }).commit(),
-      ),
-      ...networks.map((networkId) =>
-        userNetworkAccess.create({ userId: user.userId, networkId, createdAt: at }).commit(),
-      ),
-      auditEvent.create(event).commit(),
+      tx.user.create(user).commit(),
+      ...grantItems(tx, user.userId, { asns, networks }, at),
+      tx.auditEvent.create(event).commit(),
     ],
     `username ${username} is taken`,
   );
@@ -232,15 +247,10 @@ export async function createPeeringDbUser(
   );
   await commit(
     ctx,
-    ({ user: users, userAsn, userNetworkAccess, auditEvent }) => [
-      users.create(user).commit(),
-      ...asns.map((asn) =>
-        userAsn.create({ userId: user.userId, asn, source: "local", createdAt: at }).commit(),
-      ),
-      ...networks.map((networkId) =>
-        userNetworkAccess.create({ userId: user.userId, networkId, createdAt: at }).commit(),
-      ),
-      auditEvent.create(event).commit(),
+    (tx) => [
+      tx.user.create(user).commit(),
+      ...grantItems(tx, user.userId, { asns, networks }, at),
+      tx.auditEvent.create(event).commit(),
     ],
     `user ${user.userId} already exists`,
   );
@@ -292,23 +302,23 @@ export async function updateUser(
   const event = audit(ctx, user, "user.updated", metadata, now);
   await commit(
     ctx,
-    ({ user: users, localCredential, userAsn, userNetworkAccess, auditEvent }) => [
-      users.patch({ userId: user.userId }).set(set).commit(),
+    (tx) => [
+      tx.user.patch({ userId: user.userId }).set(set).commit(),
       ...(passwordHash
-        ? [localCredential.patch({ username: user.username! }).set({ passwordHash, updatedAt: at }).commit()]
+        ? [
+            tx.localCredential
+              .patch({ username: user.username! })
+              .set({ passwordHash, updatedAt: at })
+              .commit(),
+          ]
         : []),
       // An ASN PeeringDB also reports becomes an ops grant (kept across logins) when listed here.
-      ...asnAdds.map((asn) =>
-        userAsn.put({ userId: user.userId, asn, source: "local", createdAt: at }).commit(),
-      ),
-      ...asnRemovals.map((asn) => userAsn.delete({ userId: user.userId, asn }).commit()),
-      ...netAdds.map((networkId) =>
-        userNetworkAccess.create({ userId: user.userId, networkId, createdAt: at }).commit(),
-      ),
+      ...grantItems(tx, user.userId, { asns: asnAdds, networks: netAdds }, at),
+      ...asnRemovals.map((asn) => tx.userAsn.delete({ userId: user.userId, asn }).commit()),
       ...netRemovals.map((networkId) =>
-        userNetworkAccess.delete({ userId: user.userId, networkId }).commit(),
+        tx.userNetworkAccess.delete({ userId: user.userId, networkId }).commit(),
       ),
-      auditEvent.create(event).commit(),
+      tx.auditEvent.create(event).commit(),
     ],
     "the user changed meanwhile; try again",
   );

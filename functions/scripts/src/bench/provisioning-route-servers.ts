@@ -5,29 +5,21 @@
  * run by the worker's local poller, one at a time, so the figure is the pipeline, not queueing.
  */
 import { spawnSync } from "node:child_process";
-import { randomUUID } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { documentClient, dynamoClient, fileSecretStore, s3Client, sqsClient } from "@ztix/aws";
-import { createLogger, runtimeConfigSchema } from "@ztix/core";
-import { createRequest, createService, getRequest } from "@ztix/data";
-import { bootstrapResources, startDynamoDbLocal, startFauxqsServer } from "@ztix/local-stack";
+import { createLogger } from "@ztix/core";
+import { getRequest } from "@ztix/data";
 import { routeServerStates } from "@ztix/route-servers";
 import { approveAndDispatch } from "@ztix/workflow";
-import { createControllerProvider, runPreflight } from "@ztix/zerotier";
-import { startControllerEmulator } from "@ztix/zerotier/emulator";
 // Dev tooling reuses the route-server package's loopback fixtures (sshd + BIRD launchers).
 import { protocolStates } from "../../../../packages/route-servers/test/support/bird.ts";
 import {
   type RouteServerHost,
   startRouteServerHost,
 } from "../../../../packages/route-servers/test/support/route-server-host.ts";
-import { type SshdInstance, startSshd } from "../../../../packages/route-servers/test/support/sshd.ts";
-import { sharedProvider, type WorkerDeps } from "../../../worker/src/deps.ts";
-import type { QueueMessage } from "../../../worker/src/messages.ts";
-import { type Poller, startPoller } from "../../../worker/src/poller.ts";
-import type { JobOutcome } from "../../../worker/src/process-job.ts";
+import { startSshd } from "../../../../packages/route-servers/test/support/sshd.ts";
+import { startPoller } from "../../../worker/src/poller.ts";
+import { startProvisioningStack } from "./_provisioning-stack.ts";
 import { percentile } from "./_stats.ts";
 
 const REQUESTS = 15;
@@ -47,130 +39,53 @@ export async function run(): Promise<Record<string, unknown>> {
   const missing = missingTools();
   if (missing.length > 0) return { skipped: `needs ${missing.join(", ")} (not installed)` };
 
-  // Everything started is registered here as it is made, so a failure half-way still cleans up.
-  const cleanups: Array<() => Promise<unknown> | unknown> = [];
-  const dir = mkdtempSync(join(tmpdir(), "ztix-bench-prov-rs-"));
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-  try {
-    const [dynamo, fauxqs] = await Promise.all([startDynamoDbLocal(), startFauxqsServer()]);
-    cleanups.push(() => Promise.all([dynamo.stop(), fauxqs.stop()]));
-    const emu = await startControllerEmulator({ homeDir: join(dir, "controller"), token: "bench-token" });
-    cleanups.push(() => emu.stop());
-    mkdirSync(join(dir, "ssh"));
-    const sshd: SshdInstance = await startSshd(join(dir, "ssh"));
-    cleanups.push(() => sshd.stop());
-    const hosts: RouteServerHost[] = [];
-    cleanups.push(() => Promise.allSettled(hosts.map((h) => h.bird.stop())));
-    for (const id of ROUTE_SERVERS) hosts.push(await startRouteServerHost({ baseDir: dir, id, ssh: sshd }));
-
-    const endpoints = {
-      mode: "local" as const,
-      region: "us-east-1",
-      dynamodb: dynamo.endpoint,
-      sqs: fauxqs.endpoint,
-      s3: fauxqs.endpoint,
-    };
-    const sqs = sqsClient(endpoints);
-    const ddb = dynamoClient(endpoints);
-    cleanups.push(() => {
-      sqs.destroy();
-      ddb.destroy();
-    });
-    const names = {
-      tableName: "bench",
-      queueName: "bench.fifo",
-      dlqName: "bench-dlq.fifo",
-      bucketName: "bench",
-    };
-    const created = await bootstrapResources({ dynamo: ddb, sqs, s3: s3Client(endpoints) }, names);
-    const secretsPath = join(dir, "secrets.json");
-    writeFileSync(
-      secretsPath,
-      JSON.stringify({ controller_token: emu.token, "rs-key": sshd.userPrivateKey }),
-      {
-        mode: 0o600,
-      },
-    );
-    const config = runtimeConfigSchema.parse({
-      asn_policy: { allow_private: true, allow_documentation: true },
-      networks: [
-        {
-          suffix: "000001",
-          name: "bench",
-          ipv4: { prefix: "10.64.0.0/16", pool_start: "10.64.0.10", pool_end: "10.64.255.250" },
-          ipv6: { prefix: "2001:db8:64::/64" },
+  const hosts: RouteServerHost[] = [];
+  const stack = await startProvisioningStack({
+    name: "prov-rs",
+    extend: async ({ dir, defer }) => {
+      mkdirSync(join(dir, "ssh"));
+      const sshd = await startSshd(join(dir, "ssh"));
+      defer(() => sshd.stop());
+      defer(() => Promise.allSettled(hosts.map((h) => h.bird.stop())));
+      for (const id of ROUTE_SERVERS) hosts.push(await startRouteServerHost({ baseDir: dir, id, ssh: sshd }));
+      return {
+        secrets: { "rs-key": sshd.userPrivateKey },
+        config: {
+          route_servers: hosts.map((h) => h.config),
+          route_server_policy: { allow_documentation_resources: true },
         },
-      ],
-      controller: {
-        transport: { kind: "direct", url: emu.url },
-        home_dir: emu.homeDir,
-        restart_command: "true",
-      },
-      route_servers: hosts.map((h) => h.config),
-      route_server_policy: { allow_documentation_resources: true },
-    });
-    const data = createService({ client: documentClient(ddb), table: names.tableName });
-    const secrets = fileSecretStore(secretsPath);
-    const log = createLogger({ level: "error", sink: () => undefined });
-    const deps: WorkerDeps = {
+      };
+    },
+  });
+  try {
+    const { data, config, sqs, queueUrl } = stack;
+    const workflow = {
       config,
       data,
-      secrets,
-      provider: sharedProvider(() => createControllerProvider(config.controller, secrets)),
-      log,
-      now: () => new Date(),
-      metricSink: () => undefined,
-    };
-    cleanups.push(() => deps.provider().close());
-    const preflight = await runPreflight({ config, data, provider: deps.provider() });
-    if (!preflight.ok) throw new Error(`controller preflight failed: ${preflight.error?.message}`);
-    const networkId = `${emu.address}000001`;
-    const workflow = { config, data, sqs, queueUrl: created.queueUrl, log, now: () => new Date() };
-
-    // Completion comes from the poller's outcomes, so the bench does not poll DynamoDB Local.
-    const finished = new Map<string, number>();
-    let failure: string | undefined;
-    const onOutcome = (m: QueueMessage, o: JobOutcome) => {
-      const requestId = (JSON.parse(m.body) as { requestId: string }).requestId;
-      if (o.action === "ack" && o.result === "active") finished.set(requestId, performance.now());
-      else if (o.action === "ack") failure = `request ${requestId} ended ${o.result}: ${o.reason}`;
-    };
-    const poller: Poller = startPoller({
-      deps,
       sqs,
-      queueUrl: created.queueUrl,
+      queueUrl,
+      log: createLogger({ level: "error", sink: () => undefined }),
+      now: () => new Date(),
+    };
+    const poller = startPoller({
+      deps: stack.deps,
+      sqs,
+      queueUrl,
       waitTimeSeconds: 1,
       loops: 1,
-      onOutcome,
+      onOutcome: stack.onOutcome,
     });
-    cleanups.push(() => poller.stop());
+    stack.defer(() => poller.stop());
 
-    let asn = 4_200_000_000;
     const approveAndWait = async () => {
-      asn += 1;
-      const pending = await createRequest(
-        data,
-        {
-          userId: "bench",
-          asn,
-          networkId,
-          nodeId: `0b${(asn - 4_200_000_000).toString(16).padStart(8, "0")}`,
-          correlationId: randomUUID(),
-        },
-        { actorType: "user", actorId: "bench" },
-      );
+      const pending = await stack.newPendingRequest();
       const at = performance.now();
       const { request, dispatch } = await approveAndDispatch(workflow, pending, {
         type: "admin",
         id: "bench",
       });
       if (!dispatch.enqueued) throw new Error(`the job was not queued: ${dispatch.error}`);
-      const deadline = Date.now() + REQUEST_TIMEOUT_MS;
-      while (!finished.has(request.requestId)) {
-        if (failure) throw new Error(failure);
-        if (Date.now() > deadline) throw new Error(`request ${request.requestId} not active within 60 s`);
-        await new Promise((r) => setTimeout(r, 5));
-      }
+      const finished = await stack.waitActive([request.requestId], REQUEST_TIMEOUT_MS);
       const final = await getRequest(data, request.requestId);
       const syncs = await routeServerStates(data, request.requestId);
       if (syncs.length !== ROUTE_SERVERS.length || syncs.some((s) => s.state !== "in_sync"))
@@ -215,12 +130,6 @@ export async function run(): Promise<Record<string, unknown>> {
       member_sessions_per_route_server: sessions,
     };
   } finally {
-    for (const cleanup of cleanups.reverse()) {
-      try {
-        await cleanup();
-      } catch {
-        // Best effort: the remaining cleanups (processes, temp dir) must still run.
-      }
-    }
+    await stack.stop();
   }
 }
