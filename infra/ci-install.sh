@@ -3,12 +3,16 @@
 #   1. installs the SST platform offline into .sst/platform (npm registry only, no AWS account),
 #      which `npm run typecheck:infra` and infra/test need;
 #   2. bundles the Lambda handlers with esbuild and prints their sizes.
+# `--platform-only` does step 1 alone: infra/typecheck.sh runs it when `npm test` finds no
+# platform (a fresh clone), so the README's `npm ci && npm test` works without this step.
 #
 # Caching: npm's own cache (~/.npm) makes a repeat install fast. Set ZTIX_SST_CACHE_DIR to a
 # directory your CI keeps between runs to also reuse the installed platform (~323 MB) as a
 # tarball keyed by the pinned sst version (the providers are fixed by sst.config.ts).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+platform_only=false
+if [ "${1:-}" = "--platform-only" ]; then platform_only=true; fi
 
 # The CLI would otherwise try to download Pulumi and Bun from GitHub and send telemetry.
 export SST_SKIP_DEPENDENCY_CHECK=1 SST_NO_BUN=1 SST_TELEMETRY_DISABLED=1
@@ -43,4 +47,4 @@ if [ -n "$cache_tar" ] && [ ! -f "$cache_tar" ]; then
   echo "cached .sst/platform as $cache_tar"
 fi
 
-npm run --silent bundle
+if [ "$platform_only" = false ]; then npm run --silent bundle; fi

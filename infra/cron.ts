@@ -1,3 +1,4 @@
+import { RECONCILE_SCHEDULE_MINUTES } from "@ztix/core";
 import type { Network } from "./network.ts";
 import type { Queues } from "./queue.ts";
 import type { Secrets } from "./secrets.ts";
@@ -5,14 +6,19 @@ import type { Storage } from "./storage.ts";
 
 export const SWEEPER_HANDLER = "functions/worker/src/sweeper-handler.handler";
 export const BACKUP_HANDLER = "functions/worker/src/backup-handler.handler";
+export const RECONCILE_SCHEDULE_HANDLER = "functions/worker/src/reconcile-schedule-handler.handler";
 /** Often enough that a lost enqueue costs minutes; the sweeper itself waits `stuck_after_minutes`. */
 export const SWEEPER_SCHEDULE = "rate(5 minutes)";
+/** Every route server is reconciled at least this often (drift, policy changes, lost triggers). */
+export const RECONCILE_SCHEDULE = `rate(${RECONCILE_SCHEDULE_MINUTES} minutes)`;
 /** Daily at 03:17 UTC, off the hour when scheduled jobs bunch up. */
 export const BACKUP_SCHEDULE = "cron(17 3 * * ? *)";
 
 /**
- * Scheduled jobs: the sweeper re-enqueues requests stuck in approved/provisioning, and the
- * daily backup copies the controller's state to the backup bucket over SSH (hence the VPC).
+ * Scheduled jobs: the sweeper re-enqueues requests stuck in approved/provisioning; the
+ * reconcile schedule repairs the desired route-server state and queues a reconcile of every
+ * route server (the reconciles themselves run in the VPC worker); the daily backup copies the
+ * controller's state to the backup bucket over SSH (hence the VPC).
  */
 export function createCrons(options: {
   defaults: Partial<sst.aws.FunctionArgs>;
@@ -28,6 +34,12 @@ export function createCrons(options: {
     timeout: "60 seconds",
     link: [storage.table, queues.queue],
   });
+  const reconcileSchedule = new sst.aws.Function("ReconcileSchedule", {
+    ...options.defaults,
+    handler: RECONCILE_SCHEDULE_HANDLER,
+    timeout: "60 seconds",
+    link: [storage.table, queues.queue],
+  });
   const backup = new sst.aws.Function("ControllerBackup", {
     ...options.defaults,
     handler: BACKUP_HANDLER,
@@ -38,6 +50,11 @@ export function createCrons(options: {
   const sweeperCron = new sst.aws.CronV2("SweeperCron", {
     function: sweeper,
     schedule: SWEEPER_SCHEDULE,
+    timezone: "UTC",
+  });
+  const reconcileCron = new sst.aws.CronV2("ReconcileScheduleCron", {
+    function: reconcileSchedule,
+    schedule: RECONCILE_SCHEDULE,
     timezone: "UTC",
   });
   const backupCron = new sst.aws.CronV2("ControllerBackupCron", {
@@ -60,5 +77,5 @@ export function createCrons(options: {
     treatMissingData: "notBreaching",
     alarmActions: [queues.alerts.arn],
   });
-  return { sweeper, backup, sweeperCron, backupCron };
+  return { sweeper, backup, reconcileSchedule, sweeperCron, reconcileCron, backupCron };
 }

@@ -3,13 +3,18 @@ import { join } from "node:path";
 import { MAX_RECEIVE_COUNT, QUEUE_VISIBILITY_TIMEOUT_SECONDS, WORKER_TIMEOUT_SECONDS } from "@ztix/core";
 import { tableKeyDesign } from "@ztix/data";
 import { beforeAll, describe, expect, it } from "vitest";
+import { ORIGIN_SECRET_HEADER, VIEWER_ADDRESS_HEADER } from "../../functions/api/src/front.ts";
+import { SECURITY_HEADERS } from "../../functions/api/src/security-headers.ts";
 import { lambdaExternals } from "../../functions/scripts/src/bundle.ts";
 import { requireSystem } from "../../test/support/system.ts";
-import { BACKUP_SCHEDULE, SWEEPER_SCHEDULE } from "../cron.ts";
+import { BACKUP_SCHEDULE, RECONCILE_SCHEDULE, SWEEPER_SCHEDULE } from "../cron.ts";
 import { type Evaluation, evaluateSstConfig, platformInstalled, repoRoot } from "./support/sst-mocks.ts";
 
 const runtimeConfig = readFileSync(join(import.meta.dirname, "fixtures/stage-config.yaml"), "utf8");
 const ready = requireSystem("the SST platform (.sst/platform, from `npx sst install`)", platformInstalled());
+/** What `sst secret set ApiOriginSecret ...` would have stored for the stage. */
+const ORIGIN_SECRET = "d1f0e3c2b5a4978685746352413021ff";
+const secrets = { ApiOriginSecret: ORIGIN_SECRET };
 
 type Statement = { actions: string[]; resources: string[] };
 
@@ -29,7 +34,7 @@ function linksOf(ev: Evaluation, fn: string): string[] {
 describe.skipIf(!ready)("the SST app evaluated under Pulumi mocks for a disposable stage", () => {
   let ev: Evaluation;
   beforeAll(async () => {
-    ev = await evaluateSstConfig({ stage: "test", runtimeConfig });
+    ev = await evaluateSstConfig({ stage: "test", runtimeConfig, secrets });
   }, 120_000);
 
   const queues = () => {
@@ -43,11 +48,11 @@ describe.skipIf(!ready)("the SST app evaluated under Pulumi mocks for a disposab
     const { main } = queues();
     expect(main.inputs.fifoQueue).toBe(true);
     expect(main.inputs.contentBasedDeduplication).toBe(false);
+    const worker = ev.one("aws:lambda/function:Function", "WorkerFunction").inputs;
     expect(main.inputs.visibilityTimeoutSeconds).toBe(QUEUE_VISIBILITY_TIMEOUT_SECONDS);
-    expect(QUEUE_VISIBILITY_TIMEOUT_SECONDS).toBeGreaterThan(WORKER_TIMEOUT_SECONDS);
-    expect(ev.one("aws:lambda/function:Function", "WorkerFunction").inputs.timeout).toBe(
-      WORKER_TIMEOUT_SECONDS,
-    );
+    expect(worker.timeout).toBe(WORKER_TIMEOUT_SECONDS);
+    // What the deployed graph must hold: a job still running is never handed to a second worker.
+    expect(main.inputs.visibilityTimeoutSeconds).toBeGreaterThan(worker.timeout);
   });
 
   it("redrives jobs to a FIFO dead-letter queue after the shared maximum receive count", () => {
@@ -163,7 +168,7 @@ describe.skipIf(!ready)("the SST app evaluated under Pulumi mocks for a disposab
   });
 
   it("links each function to exactly the resources it needs", () => {
-    expect(linksOf(ev, "Api")).toEqual(["ProvisioningQueue", "Table", "ZtixSecrets"]);
+    expect(linksOf(ev, "Api")).toEqual(["ApiOriginSecret", "ProvisioningQueue", "Table", "ZtixSecrets"]);
     expect(linksOf(ev, "Worker")).toEqual([
       "BackupBucket",
       "ProvisioningDlq",
@@ -178,6 +183,7 @@ describe.skipIf(!ready)("the SST app evaluated under Pulumi mocks for a disposab
       "ZtixSecrets",
     ]);
     expect(linksOf(ev, "Sweeper")).toEqual(["ProvisioningQueue", "Table"]);
+    expect(linksOf(ev, "ReconcileSchedule")).toEqual(["ProvisioningQueue", "Table"]);
     expect(linksOf(ev, "ControllerBackup")).toEqual(["BackupBucket", "Table", "ZtixSecrets"]);
     const api = ev.builds.find((b) => b.functionID === "Api")!;
     expect(api.links.ZtixSecrets).toMatchObject({ backend: "secretsmanager", prefix: "ztix/test/" });
@@ -221,6 +227,7 @@ describe.skipIf(!ready)("the SST app evaluated under Pulumi mocks for a disposab
       Api: "functions/api/src/lambda.handler",
       Worker: "functions/worker/src/handler.handler",
       DlqHandler: "functions/worker/src/dlq-handler.handler",
+      ReconcileSchedule: "functions/worker/src/reconcile-schedule-handler.handler",
       Sweeper: "functions/worker/src/sweeper-handler.handler",
       ControllerBackup: "functions/worker/src/backup-handler.handler",
     });
@@ -240,8 +247,13 @@ describe.skipIf(!ready)("the SST app evaluated under Pulumi mocks for a disposab
     }
   });
 
-  it("schedules the sweeper and the daily controller backup against their functions", () => {
+  it("schedules the sweeper, the route-server reconciles and the daily controller backup against their functions", () => {
     const schedule = (name: string) => ev.one("aws:scheduler/schedule:Schedule", name).inputs;
+    expect(schedule("ReconcileScheduleCronSchedule").scheduleExpression).toBe(RECONCILE_SCHEDULE);
+    expect(RECONCILE_SCHEDULE).toBe("rate(10 minutes)");
+    expect(schedule("ReconcileScheduleCronSchedule").target.arn).toMatch(
+      /:function:ztix-test-ReconcileScheduleFunction-/,
+    );
     expect(schedule("SweeperCronSchedule").scheduleExpression).toBe(SWEEPER_SCHEDULE);
     expect(schedule("SweeperCronSchedule").target.arn).toMatch(/:function:ztix-test-SweeperFunction-/);
     expect(schedule("ControllerBackupCronSchedule").scheduleExpression).toBe(BACKUP_SCHEDULE);
@@ -267,6 +279,68 @@ describe.skipIf(!ready)("the SST app evaluated under Pulumi mocks for a disposab
     const functionUrl = ev.one("aws:lambda/functionUrl:FunctionUrl", "ApiUrl").inputs;
     expect(functionUrl.cors).toBeUndefined();
   });
+
+  /** The router's viewer-request function, runnable here: its KeyValueStore holds no routes. */
+  function viewerRequestHandler() {
+    const code = String(
+      ev.one("aws:cloudfront/function:Function", "RouterCloudfrontFunctionRequest").inputs.code,
+    );
+    const noRoutes = { kvs: () => ({ get: async () => Promise.reject(new Error("no such key")) }) };
+    const body = code.replace('import cf from "cloudfront";', "");
+    return new Function("cf", `${body}\nreturn handler;`)(noRoutes) as (event: unknown) => Promise<any>;
+  }
+  const viewerEvent = (uri: string, headers: Record<string, { value: string }> = {}) => ({
+    viewer: { ip: "203.0.113.9" },
+    request: {
+      method: "POST",
+      uri,
+      querystring: {},
+      cookies: {},
+      headers: { host: { value: "ix.example.net" }, ...headers },
+    },
+  });
+
+  it("has the router prove itself to the API: the origin secret and the viewer's own address on /api requests only", async () => {
+    const handler = viewerRequestHandler();
+    const forged = { value: "198.51.100.1" };
+    const api = await handler(
+      viewerEvent("/api/v1/auth/local/login", {
+        [VIEWER_ADDRESS_HEADER]: forged,
+        [ORIGIN_SECRET_HEADER]: forged,
+      }),
+    );
+    expect(api.headers[ORIGIN_SECRET_HEADER]).toEqual({ value: ORIGIN_SECRET });
+    expect(api.headers[VIEWER_ADDRESS_HEADER]).toEqual({ value: "203.0.113.9" });
+    for (const uri of ["/login", "/apiary", "/_app/immutable/entry/start.js"]) {
+      const other = await handler(viewerEvent(uri));
+      expect(other.headers[ORIGIN_SECRET_HEADER], uri).toBeUndefined();
+    }
+    // The API function is linked to that same secret, so it can check it.
+    const build = ev.builds.find((b) => b.functionID === "Api")!;
+    expect(build.links.ApiOriginSecret).toMatchObject({ value: ORIGIN_SECRET });
+  });
+
+  it("adds CSP, nosniff, referrer policy, no framing and HSTS to every response of the router", () => {
+    const policies = ev.ofType("aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy");
+    expect(policies).toHaveLength(1);
+    const config = policies[0]!.inputs.securityHeadersConfig;
+    expect(config).toMatchObject({
+      contentSecurityPolicy: {
+        contentSecurityPolicy: SECURITY_HEADERS["content-security-policy"],
+        override: true,
+      },
+      contentTypeOptions: { override: true },
+      frameOptions: { frameOption: "DENY", override: true },
+      referrerPolicy: { referrerPolicy: "same-origin", override: true },
+      strictTransportSecurity: { accessControlMaxAgeSec: 31_536_000, override: true },
+    });
+    expect(config.contentSecurityPolicy.contentSecurityPolicy).toContain("frame-ancestors 'none'");
+    const distribution = ev.one("aws:cloudfront/distribution:Distribution", "RouterCdnDistribution").inputs;
+    const behaviours = [distribution.defaultCacheBehavior, ...(distribution.orderedCacheBehaviors ?? [])];
+    expect(behaviours.map((b) => b.responseHeadersPolicyId)).toEqual(
+      behaviours.map(() => `${policies[0]!.name}-id`),
+    );
+  });
 });
 
 describe.skipIf(!ready)("the SST app's stage policy", () => {
@@ -280,8 +354,20 @@ describe.skipIf(!ready)("the SST app's stage policy", () => {
     expect(config.app({ stage: "pr-42" })).toMatchObject({ removal: "remove", protect: false });
   });
 
+  it("refuses to deploy a stage whose ApiOriginSecret was never set", async () => {
+    await expect(evaluateSstConfig({ stage: "test", runtimeConfig })).rejects.toThrow(
+      /Set a value for ApiOriginSecret with `sst secret set ApiOriginSecret <value>`/,
+    );
+  }, 120_000);
+
+  it("refuses an ApiOriginSecret too short to be a secret", async () => {
+    await expect(
+      evaluateSstConfig({ stage: "test", runtimeConfig, secrets: { ApiOriginSecret: "hunter2" } }),
+    ).rejects.toThrow(/ApiOriginSecret must be 32-256 characters/);
+  }, 120_000);
+
   it("turns on table deletion protection and a secret recovery window on production", async () => {
-    const ev = await evaluateSstConfig({ stage: "production", runtimeConfig });
+    const ev = await evaluateSstConfig({ stage: "production", runtimeConfig, secrets });
     expect(ev.one("aws:dynamodb/table:Table", "TableTable").inputs.deletionProtectionEnabled).toBe(true);
     const windows = ev.ofType("aws:secretsmanager/secret:Secret").map((s) => s.inputs.recoveryWindowInDays);
     expect(new Set(windows)).toEqual(new Set([30]));

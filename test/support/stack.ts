@@ -12,12 +12,14 @@ import { inject } from "vitest";
  * and bucket on the shared DynamoDB Local and fauxqs, plus a secrets file, with
  * SST_RESOURCE_* set so code that reads linked resources finds them.
  */
-export async function testStack(options: { secrets?: Record<string, string> } = {}) {
+export async function testStack(
+  options: { secrets?: Record<string, string>; dynamodbEndpoint?: string } = {},
+) {
   const id = randomBytes(4).toString("hex");
   const endpoints: AwsEndpoints = {
     mode: "local",
     region: "us-east-1",
-    dynamodb: inject("dynamoEndpoint"),
+    dynamodb: options.dynamodbEndpoint ?? inject("dynamoEndpoint"),
     sqs: inject("fauxqsEndpoint"),
     s3: inject("fauxqsEndpoint"),
   };

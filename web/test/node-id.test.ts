@@ -1,5 +1,5 @@
-import { nodeIdSchema } from "@ztix/core";
 import { describe, expect, it } from "vitest";
+import { nodeIdInputSchema } from "../../functions/api/src/schemas/requests.ts";
 import { nodeIdProblem, normaliseNodeId } from "../src/lib/node-id.ts";
 
 const samples = [
@@ -14,12 +14,14 @@ const samples = [
   "",
   " 89e92ceee5",
   "fe12345678",
+  "0000000000",
+  "200 info 89E92CEEE5 1.14.1 ONLINE",
 ];
 
 describe("the onboarding form's node id check", () => {
-  it.each(samples)("agrees with the API's nodeIdSchema on %j", (value) => {
-    // The form trims before sending, so compare against the trimmed value.
-    expect(nodeIdProblem(value) === null).toBe(nodeIdSchema.safeParse(value.trim()).success);
+  it.each(samples)("agrees with the API's node id input on %j", (value) => {
+    expect(nodeIdProblem(value) === null).toBe(nodeIdInputSchema.safeParse(value).success);
+    if (nodeIdProblem(value) === null) expect(normaliseNodeId(value)).toBe(nodeIdInputSchema.parse(value));
   });
 
   it("says how many digits are missing when the id is too short", () => {
@@ -29,5 +31,6 @@ describe("the onboarding form's node id check", () => {
   it("reduces a pasted `zerotier-cli info` line to the node id", () => {
     expect(normaliseNodeId("200 info 89e92ceee5 1.14.2 ONLINE")).toBe("89e92ceee5");
     expect(normaliseNodeId("  89e92ceee5 ")).toBe("89e92ceee5");
+    expect(normaliseNodeId("89E92CEEE5")).toBe("89e92ceee5");
   });
 });

@@ -4,6 +4,7 @@ import { bodyLimit } from "hono/body-limit";
 import type { AppDeps, AppEnv } from "./env.ts";
 import { csrfMiddleware } from "./middleware/csrf.ts";
 import { handleError, notFound } from "./middleware/errors.ts";
+import { frontGuard } from "./middleware/front.ts";
 import { requestContext } from "./middleware/request-context.ts";
 import { sessionMiddleware } from "./middleware/session.ts";
 import { adminRoutes } from "./routes/admin.ts";
@@ -25,6 +26,8 @@ export function createApp(deps: AppDeps) {
   app.notFound(notFound);
   const api = new Hono<AppEnv>();
   api.use(requestContext(deps));
+  // Before the body, the session (a table read) or anything else: an unproven request costs nothing.
+  api.use(frontGuard(deps.front ?? { kind: "direct", trustedProxies: [] }));
   api.use(
     bodyLimit({
       maxSize: MAX_BODY_BYTES,

@@ -24,7 +24,20 @@ export interface AppDeps {
   now: () => Date;
   /** Extra health probes (queue, controller, ...) the runtime adds. */
   healthProbes?: Record<string, () => Promise<BackendHealth>>;
+  /** What stands in front of the API; without it, nothing: the socket's peer is the client. */
+  front?: Front;
 }
+
+/**
+ * What stands between the client and the API, which decides whose word counts for the
+ * client's address:
+ * - `cloudfront` (the Lambda): only requests carrying the router's origin secret are served,
+ *   and the address is the one the router wrote. The secret is read on first use.
+ * - `direct` (the local server): the socket's peer, or what listed proxies forward.
+ */
+export type Front =
+  | { kind: "cloudfront"; originSecret: () => string }
+  | { kind: "direct"; trustedProxies: readonly string[] };
 
 export interface Auth {
   user: UserItem;
@@ -36,6 +49,8 @@ export interface AppEnv {
     deps: AppDeps;
     requestId: string;
     correlationId: string;
+    /** The client's IP address as the front vouches for it (per-address throttling). */
+    clientAddress: string;
     log: Logger;
     /** Set by the session middleware when a live session cookie came with the request. */
     auth?: Auth;

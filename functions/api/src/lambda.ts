@@ -1,8 +1,9 @@
 import { handle } from "hono/aws-lambda";
 import { createApp } from "./app.ts";
-import { depsFromEnvironment } from "./deps.ts";
+import { cloudFrontFront, depsFromEnvironment } from "./deps.ts";
 
 // Built once per cold start; a bad runtime config fails here, loudly, before any request.
-const app = createApp(depsFromEnvironment());
+// The function URL is public: only requests through the CloudFront router are served.
+const app = createApp(depsFromEnvironment({ front: cloudFrontFront() }));
 
 export const handler = handle(app);

@@ -3,6 +3,7 @@ import { serve } from "@hono/node-server";
 import { serveStatic } from "@hono/node-server/serve-static";
 import { Hono } from "hono";
 import type { App } from "./app.ts";
+import { SECURITY_HEADERS } from "./security-headers.ts";
 
 export interface LocalServer {
   url: string;
@@ -13,7 +14,9 @@ export interface LocalServer {
 /**
  * Serves the API and, when given, the built SPA from one origin (as the CDN router does in
  * AWS): `/api/*` goes to the app, known files are served as they are, and every other path
- * gets index.html so client-side routes survive a reload.
+ * gets index.html so client-side routes survive a reload. Every response carries the same
+ * security headers CloudFront adds in AWS. There is no front here: the app sees the socket's
+ * peer as the client (see `directFront` for trusted proxies).
  */
 export function serveLocal(options: {
   app: App;
@@ -22,6 +25,10 @@ export function serveLocal(options: {
   staticDir?: string;
 }): Promise<LocalServer> {
   const root = new Hono();
+  root.use(async function securityHeaders(c, next) {
+    await next();
+    for (const [name, value] of Object.entries(SECURITY_HEADERS)) c.res.headers.set(name, value);
+  });
   root.route("/", options.app);
   if (options.staticDir) {
     root.use("/*", serveStatic({ root: options.staticDir }));

@@ -2,9 +2,10 @@ import { createLocalUser, setUserDisabled } from "@ztix/auth";
 import type { RuntimeConfig } from "@ztix/core";
 import { auditTrail } from "@ztix/data";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { ApiClient, testApp } from "../../../test/support/api.ts";
+import { type ApiClient, testApp } from "../../../test/support/api.ts";
 import { testConfig } from "../../../test/support/config.ts";
 import { type TestStack, testStack } from "../../../test/support/stack.ts";
+import { clientFrom } from "./helpers/clients.ts";
 
 const PASSWORD = "correct horse battery";
 
@@ -16,6 +17,9 @@ describe("local sign-in", () => {
     },
   });
   let addressCounter = 0;
+  // A clock stopped just inside one throttle window: a window ending mid-test would reset the counts.
+  const stopped = new Date(Math.floor(Date.now() / 900_000) * 900_000 + 1_000);
+  const now = () => stopped;
 
   beforeAll(async () => {
     stack = await testStack();
@@ -30,18 +34,10 @@ describe("local sign-in", () => {
     vi.unstubAllEnvs();
   });
 
-  /** A client behind its own address (X-Forwarded-For), so per-address counters do not leak between tests. */
+  /** A client connecting from its own address, so per-address counters do not leak between tests. */
   function client(options: { config?: RuntimeConfig; address?: string } = {}) {
-    const { app } = testApp(stack, { config: options.config ?? config });
-    const address = options.address ?? `198.51.100.${++addressCounter}`;
-    const withAddress = {
-      request: (input: string, init?: RequestInit) => {
-        const headers = new Headers(init?.headers);
-        headers.set("x-forwarded-for", `${address}, 10.0.0.1`);
-        return app.request(input, { ...init, headers });
-      },
-    };
-    return new ApiClient(withAddress);
+    const { app } = testApp(stack, { config: options.config ?? config, deps: { now } });
+    return clientFrom(app, options.address ?? `198.51.100.${++addressCounter}`);
   }
 
   const login = (c: ApiClient, username: string, password = PASSWORD) =>
@@ -145,6 +141,56 @@ describe("local sign-in", () => {
     expect(blocked.headers.get("retry-after")).toMatch(/^\d+$/);
     expect((await auditOf(blocked))?.metadata).toMatchObject({ reason: "throttled_address", address });
     expect((await login(client({ address: "192.0.2.78" }), "sam")).status).toBe(200);
+  });
+
+  it("counts 30 usernames sprayed under 30 forged addresses against the one address they come from", async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 30; i++) {
+      const forged = `203.0.113.${100 + i}`;
+      const c = clientFrom(testApp(stack, { config, deps: { now } }).app, "192.0.2.150", {
+        "x-forwarded-for": forged,
+        "cloudfront-viewer-address": `${forged}:443`,
+        "x-ztix-viewer-address": forged,
+        "x-real-ip": forged,
+      });
+      statuses.push((await login(c, `spray-${i}`, "nope")).status);
+    }
+    // max_failures_per_address is 5: five password checks, then refusals.
+    expect(statuses).toEqual([...Array(5).fill(401), ...Array(25).fill(429)]);
+  });
+
+  it("believes X-Forwarded-For only from a configured proxy, and only the hop that proxy saw", async () => {
+    const proxied = (forwardedFor: string) =>
+      clientFrom(
+        testApp(stack, { config, deps: { now, front: { kind: "direct", trustedProxies: ["10.0.0.1"] } } })
+          .app,
+        "10.0.0.1",
+        { "x-forwarded-for": forwardedFor },
+      );
+    // Behind the proxy, clients are told apart by the address it appends...
+    expect((await login(proxied("198.51.100.201"), "via-proxy-a", "nope")).status).toBe(401);
+    // ...and what a client wrote before it (the left of the list) is ignored.
+    const statuses: number[] = [];
+    for (let i = 0; i < 8; i++) {
+      statuses.push(
+        (await login(proxied(`203.0.113.${150 + i}, 198.51.100.202`), `via-proxy-${i}`, "nope")).status,
+      );
+    }
+    expect(statuses).toEqual([...Array(5).fill(401), ...Array(3).fill(429)]);
+  });
+
+  it("never hands an address its failures back when it signs in successfully in between", async () => {
+    // Owning one valid account must not buy an address more guesses at others' accounts.
+    const address = "192.0.2.160";
+    const statuses: number[] = [];
+    for (let i = 0; i < 7; i++) {
+      statuses.push((await login(client({ address }), `guess-${i}`, "nope")).status);
+      statuses.push((await login(client({ address }), "olivia")).status);
+    }
+    expect(statuses.filter((s) => s === 401)).toHaveLength(5);
+    const fifthFailure = statuses.lastIndexOf(401);
+    expect(statuses.slice(0, fifthFailure).filter((s) => s === 200)).toHaveLength(4);
+    expect(statuses.slice(fifthFailure + 1).every((s) => s === 429)).toBe(true);
   });
 
   it("lets no more password checks through than the limit when attempts arrive all at once", async () => {

@@ -1,11 +1,11 @@
 import { createHmac, createPublicKey } from "node:crypto";
 import { ScanCommand } from "@aws-sdk/lib-dynamodb";
-import { clearDiscoveryCache, tokenHash } from "@ztix/auth";
+import { clearDiscoveryCache, randomToken, SIGN_IN_START_LIMITS, tokenHash } from "@ztix/auth";
 import type { RuntimeConfig } from "@ztix/core";
 import { auditTrail } from "@ztix/data";
 import { decodeJwt, generateKeyPair, importJWK, type JWTPayload, SignJWT } from "jose";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { testApp } from "../../../test/support/api.ts";
+import { type ApiResponse, testApp } from "../../../test/support/api.ts";
 import { testConfig } from "../../../test/support/config.ts";
 import { type TestStack, testStack } from "../../../test/support/stack.ts";
 import {
@@ -17,6 +17,7 @@ import {
   startOidcStandIn,
 } from "../../scripts/src/oidc-standin.ts";
 import { signInAtProvider } from "./auth-oidc-browser.ts";
+import { clientFrom } from "./helpers/clients.ts";
 
 const CLIENT_ID = "ztix-test";
 const CLIENT_SECRET = "test-client-secret";
@@ -55,6 +56,18 @@ const users: StandInUser[] = [
     ],
   },
   {
+    // What a hostile PeeringDB profile can hold: a terminal escape, NUL, bidi overrides.
+    id: 7005,
+    username: "sneaky",
+    password: "pw",
+    name: "\u001b[2J\u001b[31mMallory\u0000 \u202Enimda\u202C\u2066Ops\u2069",
+    email: "mallory@example.com",
+    verified_user: true,
+    networks: [
+      { id: 7, asn: 64508, name: "Good\u200F Net\u000a\u001b]8;;https://evil.example\u0007", perms: 15 },
+    ],
+  },
+  {
     id: 7004,
     username: "banned",
     password: "pw",
@@ -73,6 +86,7 @@ describe("PeeringDB sign-in against a real OpenID provider", () => {
   /** Rewrites the provider's token response (forged-token cases only; discovery and JWKS stay real). */
   let tamperToken: ((body: TokenBody) => Promise<TokenBody>) | undefined;
   let failUserinfo = false;
+  let tokenCalls = 0;
 
   beforeAll(async () => {
     stack = await testStack({ secrets: { peeringdb_client_secret: CLIENT_SECRET } });
@@ -88,6 +102,7 @@ describe("PeeringDB sign-in against a real OpenID provider", () => {
         ctx.body = { error: "server_error" };
         return;
       }
+      if (ctx.path === "/token") tokenCalls += 1;
       await next();
       if (tamperToken && ctx.path === "/token" && ctx.status === 200) {
         ctx.body = await tamperToken(ctx.body as TokenBody);
@@ -105,11 +120,14 @@ describe("PeeringDB sign-in against a real OpenID provider", () => {
   const config = (): RuntimeConfig =>
     testConfig({ auth: { peeringdb: { issuer: idp.issuer, client_id: CLIENT_ID } } });
 
-  function app(options: { config?: RuntimeConfig; now?: () => Date } = {}) {
-    return testApp(stack, {
+  let addressCounter = 0;
+  /** The app, handing out clients that each connect from an address of their own. */
+  function app(options: { config?: RuntimeConfig; now?: () => Date; address?: string } = {}) {
+    const t = testApp(stack, {
       config: options.config ?? config(),
       deps: options.now ? { now: options.now } : {},
     });
+    return { ...t, client: () => clientFrom(t.app, options.address ?? `198.51.100.${++addressCounter}`) };
   }
 
   /** Start at the API, sign in at the provider, come back: what the SPA's callback page posts. */
@@ -246,15 +264,79 @@ describe("PeeringDB sign-in against a real OpenID provider", () => {
     expect(res.body.error.code).toBe("state_expired");
   });
 
-  it("refuses a code the provider does not honour with token_exchange_failed", async () => {
+  it("refuses a code the provider does not honour with 400 invalid_authorization_code", async () => {
     const c = app().client();
     const { back } = await authorize(c, "demo-operator");
     const res = await c.post("/api/v1/auth/peeringdb/callback", { code: `${back.code}x`, state: back.state });
-    expect(res.status).toBe(502);
+    expect(res.status).toBe(400);
     expect(res.body.error).toMatchObject({
-      code: "token_exchange_failed",
+      code: "invalid_authorization_code",
       details: { provider_error: "invalid_grant" },
     });
+    expect((await auditOf(res))?.metadata).toMatchObject({ reason: "token_invalid_grant" });
+  });
+
+  it("accepts the RFC 9207 iss the provider adds to its redirect when it names our issuer", async () => {
+    const c = app().client();
+    const { back } = await authorize(c, "demo-operator");
+    // The stand-in (oidc-provider) advertises the parameter and always sends it.
+    expect(back.iss).toBe(idp.issuer);
+    const res = await c.post("/api/v1/auth/peeringdb/callback", {
+      code: back.code,
+      state: back.state,
+      iss: back.iss,
+    });
+    expect(res.status).toBe(200);
+    expect(res.body.user.id).toBe("pdb-9002");
+  });
+
+  it("refuses a callback whose iss names another issuer with 400 issuer_mismatch, spending nothing at the provider", async () => {
+    const c = app().client();
+    const { back } = await authorize(c, "demo-operator");
+    const before = tokenCalls;
+    const res = await c.post("/api/v1/auth/peeringdb/callback", {
+      code: back.code,
+      state: back.state,
+      iss: "https://auth.example.net",
+    });
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe("issuer_mismatch");
+    expect((await auditOf(res))?.metadata).toMatchObject({ reason: "authorization_response_iss" });
+    // The code never reached the token endpoint, and the sign-in is used up all the same.
+    expect(tokenCalls).toBe(before);
+    const again = await c.post("/api/v1/auth/peeringdb/callback", {
+      code: back.code,
+      state: back.state,
+      iss: back.iss,
+    });
+    expect(again.body.error.code).toBe("invalid_state");
+  });
+
+  it("refuses a 4 KB bogus code with 400 validation_failed without asking the provider", async () => {
+    const c = app().client();
+    const { back } = await authorize(c, "demo-operator");
+    const before = tokenCalls;
+    for (const code of ["A".repeat(4096), "A".repeat(1025), "abc\u0000def", "abc\ndef", "codé"]) {
+      const res = await c.post("/api/v1/auth/peeringdb/callback", { code, state: back.state });
+      expect(res.status, JSON.stringify(code.slice(0, 10))).toBe(400);
+      expect(res.body.error.code).toBe("validation_failed");
+      expect(res.body.error.details.fields).toHaveProperty("code");
+    }
+    expect(tokenCalls).toBe(before);
+    // The sign-in was not used up by the refused attempts: its real code still works.
+    const res = await c.post("/api/v1/auth/peeringdb/callback", { code: back.code, state: back.state });
+    expect(res.status).toBe(200);
+  });
+
+  it("answers the longest code the boundary allows with 400 invalid_authorization_code, not a 5xx", async () => {
+    const c = app().client();
+    const { back } = await authorize(c, "demo-operator");
+    const res = await c.post("/api/v1/auth/peeringdb/callback", {
+      code: "A".repeat(1024),
+      state: back.state,
+    });
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe("invalid_authorization_code");
   });
 
   it("refuses when the client secret is wrong with token_exchange_failed", async () => {
@@ -434,6 +516,81 @@ describe("PeeringDB sign-in against a real OpenID provider", () => {
     const { res } = await signIn("banned");
     expect(res.status).toBe(403);
     expect(res.body.error.code).toBe("account_disabled");
+  });
+
+  it("stores and shows PeeringDB names without control or bidi characters", async () => {
+    const { res } = await signIn("sneaky");
+    expect(res.status).toBe(200);
+    expect(res.body.user.display_name).toBe("[2J[31mMallory nimdaOps");
+    expect(res.body.asns).toEqual([
+      expect.objectContaining({ asn: 64508, name: "Good Net ]8;;https://evil.example" }),
+    ]);
+    const stored = (await stack.data.entities.user.get({ userId: "pdb-7005" }).go()).data;
+    expect(stored?.displayName).toBe("[2J[31mMallory nimdaOps");
+    const rows = (await stack.data.entities.userAsn.query.byUser({ userId: "pdb-7005" }).go()).data;
+    expect(rows.map((r) => r.name)).toEqual(["Good Net ]8;;https://evil.example"]);
+    // Nothing invisible survived anywhere in what was stored for this user.
+    expect(JSON.stringify([stored, rows])).not.toMatch(/\\u00(0|1)|\u202e|\u2066|\u200f/i);
+  });
+
+  it("issues a fresh binding cookie at every start, never keeping one the browser brings", async () => {
+    const c = app().client();
+    c.cookies.set("ztix_oidc", randomToken());
+    const planted = c.cookies.get("ztix_oidc");
+    const first = await c.post("/api/v1/auth/peeringdb/start");
+    const afterFirst = c.cookies.get("ztix_oidc");
+    expect(afterFirst).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(afterFirst).not.toBe(planted);
+    await c.post("/api/v1/auth/peeringdb/start");
+    expect(c.cookies.get("ztix_oidc")).not.toBe(afterFirst);
+    // The first sign-in was bound to the cookie it got: with the newer one it is refused.
+    const state = new URL(first.body.authorization_url).searchParams.get("state")!;
+    const res = await c.post("/api/v1/auth/peeringdb/callback", { code: "some-code", state });
+    expect(res.body.error.code).toBe("invalid_state");
+  });
+
+  /** A clock stopped just inside one start-throttle window, so the window cannot end mid-test. */
+  const stoppedClock = () => {
+    const size = SIGN_IN_START_LIMITS.windowSeconds * 1000;
+    const at = new Date(Math.floor(Date.now() / size) * size + 1_000);
+    return () => at;
+  };
+  const pendingStates = async () =>
+    (await stack.data.entities.oauthState.scan.go({ pages: "all" })).data.length;
+
+  it("limits sign-in starts per client address with 429 and Retry-After, storing nothing once over", async () => {
+    const { client } = app({ now: stoppedClock(), address: "192.0.2.90" });
+    const before = await pendingStates();
+    const statuses: number[] = [];
+    let last: ApiResponse | undefined;
+    for (let i = 0; i < SIGN_IN_START_LIMITS.perAddress + 3; i++) {
+      // A new browser each time (own CSRF cookie): only the address ties these together.
+      const c = client();
+      c.cookies.set("ztix_csrf", randomToken());
+      last = await c.post("/api/v1/auth/peeringdb/start");
+      statuses.push(last.status);
+    }
+    expect(statuses).toEqual([...Array(SIGN_IN_START_LIMITS.perAddress).fill(200), ...Array(3).fill(429)]);
+    expect(last!.body.error.code).toBe("too_many_requests");
+    const retryAfter = Number(last!.headers.get("retry-after"));
+    expect(retryAfter).toBeGreaterThan(0);
+    expect(retryAfter).toBeLessThanOrEqual(SIGN_IN_START_LIMITS.windowSeconds);
+    expect(await pendingStates()).toBe(before + SIGN_IN_START_LIMITS.perAddress);
+    // Another address is not affected.
+    const other = app({ now: stoppedClock(), address: "192.0.2.91" }).client();
+    expect((await other.post("/api/v1/auth/peeringdb/start")).status).toBe(200);
+  });
+
+  it("limits sign-in starts per browser (its CSRF cookie) even from changing addresses", async () => {
+    const now = stoppedClock();
+    const csrf = randomToken();
+    const statuses: number[] = [];
+    for (let i = 0; i < SIGN_IN_START_LIMITS.perBrowser + 2; i++) {
+      const c = app({ now, address: `203.0.113.${200 + i}` }).client();
+      c.cookies.set("ztix_csrf", csrf);
+      statuses.push((await c.post("/api/v1/auth/peeringdb/start")).status);
+    }
+    expect(statuses).toEqual([...Array(SIGN_IN_START_LIMITS.perBrowser).fill(200), 429, 429]);
   });
 
   it("makes the dev stand-in's demo admin an admin, which sign-in keeps", async () => {

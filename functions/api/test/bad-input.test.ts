@@ -105,12 +105,13 @@ const createCases = (asn: number): BadCase[] => [
     ["node not hex", { node_id: "zzzzzzzzzz" }],
     ["node 9 digits", { node_id: "123456789" }],
     ["node 11 digits", { node_id: "12345678901" }],
-    ["node upper case", { node_id: "ABCDEF0123" }],
     ["node reserved ff", { node_id: "ff12345678" }],
+    ["node reserved address 0", { node_id: "0000000000" }],
     ["node number", { node_id: 1234567890 }],
     ["node null", { node_id: null }],
     ["node array", { node_id: ["1234567890"] }],
-    ["node with spaces", { node_id: " 1234567890 " }],
+    ["node with a space inside", { node_id: "12345 67890" }],
+    ["node too long to be pasted", { node_id: "a".repeat(201) }],
     ["notes too long", { notes: "n".repeat(1001) }],
     ["notes a number", { notes: 5 }],
     ["notes null", { notes: null }],
@@ -273,6 +274,56 @@ describe("malformed bodies on every write route", () => {
     const b = await pendingRequest(client, asns[0]!);
     expect((await client.post(`/api/v1/requests/${a}/cancel`, {})).status).toBe(200);
     expect((await client.post(`/api/v1/requests/${b}/cancel`)).status).toBe(200);
+  });
+
+  it("refuses node id 0000000000 (ZeroTier's reserved address 0) saying why", async () => {
+    const { client, asns } = await world.operator();
+    const res = await client.post(
+      "/api/v1/requests",
+      JSON.parse(createBody(asns[0]!, { node_id: "0000000000" })),
+    );
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe("validation_failed");
+    expect(res.body.error.details.fields.node_id).toEqual([
+      "0000000000 is reserved in ZeroTier and is never a node's id",
+    ]);
+    // Address 1 is an ordinary node id.
+    const one = await client.post(
+      "/api/v1/requests",
+      JSON.parse(createBody(asns[0]!, { node_id: "0000000001" })),
+    );
+    expect(one.status).toBe(201);
+  });
+
+  it("reads a node id as people paste it: any case, blanks around it, or the zerotier-cli info line", async () => {
+    const { client, asns } = await world.operator();
+    const cases: [string, string][] = [
+      ["A1B2C3D4E5", "a1b2c3d4e5"],
+      ["  a1b2c3d4e6\n", "a1b2c3d4e6"],
+      ["200 info A1B2C3D4E7 1.14.1 ONLINE", "a1b2c3d4e7"],
+    ];
+    for (const [typed, stored] of cases) {
+      const res = await client.post("/api/v1/requests", JSON.parse(createBody(asns[0]!, { node_id: typed })));
+      expect({ typed, status: res.status, node: res.body.request?.node_id }).toEqual({
+        typed,
+        status: 201,
+        node: stored,
+      });
+    }
+  });
+
+  it("says what is wrong with a node id: its length, or a character that is not hex", async () => {
+    const { client, asns } = await world.operator();
+    const eleven = await client.post(
+      "/api/v1/requests",
+      JSON.parse(createBody(asns[0]!, { node_id: "12345678901" })),
+    );
+    expect(eleven.body.error.details.fields.node_id).toEqual(["must be 10 hex digits, not 11"]);
+    const letters = await client.post(
+      "/api/v1/requests",
+      JSON.parse(createBody(asns[0]!, { node_id: "12345678zz" })),
+    );
+    expect(letters.body.error.details.fields.node_id).toEqual(["only hex digits (0-9, a-f)"]);
   });
 
   it("refuses writes without the CSRF header before reading the body", async () => {

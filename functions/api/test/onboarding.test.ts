@@ -51,11 +51,13 @@ describe("GET /api/v1/onboarding/context", () => {
 });
 
 describe("GET /api/v1/onboarding/context with nothing to offer", () => {
-  it("answers empty lists for a user with no ASNs", async () => {
-    const { client } = await world.operator({ asns: [] });
+  it("answers empty lists for a user with no ASNs whose only network is retired, though others have open requests", async () => {
+    const other = await world.operator({ asns: [nextAsn()] });
+    const open = await other.client.post("/api/v1/requests", newRequestBody(other.asns[0]!));
+    expect(open.status).toBe(201);
+    const { client } = await world.operator({ asns: [], networks: [INACTIVE_NETWORK_ID] });
     const res = await client.get("/api/v1/onboarding/context");
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ asns: [], open_requests: [] });
-    expect(stack.data).toBeDefined();
+    expect(res.body).toEqual({ asns: [], networks: [], open_requests: [] });
   });
 });

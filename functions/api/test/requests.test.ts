@@ -240,7 +240,14 @@ describe("GET /api/v1/requests/{id}", () => {
       })
       .go();
     await stack.data.entities.routeServerSync
-      .create({ requestId: id, routeServerId: "rs1", state: "in_sync", updatedAt: now })
+      .create({
+        requestId: id,
+        routeServerId: "rs1",
+        fileName: `AS${asns[0]}_000001_${made.body.request.node_id}.conf`,
+        state: "in_sync",
+        observedAt: now,
+        updatedAt: now,
+      })
       .go();
     const res = await client.get(`/api/v1/requests/${id}`);
     expect(res.status).toBe(200);

@@ -52,16 +52,19 @@ describe("sweepStuckRequests", () => {
     const report = await sweepStuckRequests(sweeperDeps(minutesFromNow(16)));
     expect(report.requeued).toContain(id);
     expect(report.failed).toEqual([]);
-    // Two Queries (approved, provisioning on byStatus) and one stamp per re-send; never a Scan.
+    // Three Queries (approved, provisioning, deprovisioning on byStatus), one for failed requests
+    // past the address grace period, and one stamp per re-send; never a Scan.
     expect(stack.calls.count.byCommand.ScanCommand).toBeUndefined();
-    expect(stack.calls.count.byCommand.QueryCommand).toBe(2);
+    expect(stack.calls.count.byCommand.QueryCommand).toBe(4);
     expect(stack.calls.count.byCommand.TransactWriteItemsCommand).toBe(report.requeued.length);
 
     const messages = await drainQueue(stack.sqs, stack.queueUrl);
     const mine = messages.filter((m) => m.Attributes?.MessageGroupId === id);
     expect(mine).toHaveLength(1);
     const stored = (await getRequest(stack.data, id))!;
-    expect(mine[0]!.Attributes?.MessageDeduplicationId).toBe(`${id}-1`);
+    // A new chain of the same attempt, named on the request (any older waiting copy ends).
+    expect(mine[0]!.Attributes?.MessageDeduplicationId).toMatch(new RegExp(`^${id}-1-w1-`));
+    expect(JSON.parse(mine[0]!.Body!).waitToken).toBe((await getRequest(stack.data, id))!.waitToken);
     expect(mine[0]!.MessageAttributes?.correlationId?.StringValue).toBe(stored.correlationId);
     expect(stored.status).toBe("approved");
     expect(stored.attempt).toBe(1);

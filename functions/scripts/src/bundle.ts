@@ -19,6 +19,7 @@ export const lambdaEntries = [
   { name: "worker", entry: "functions/worker/src/handler.ts" },
   { name: "dlq-handler", entry: "functions/worker/src/dlq-handler.ts" },
   { name: "sweeper", entry: "functions/worker/src/sweeper-handler.ts" },
+  { name: "reconcile-schedule", entry: "functions/worker/src/reconcile-schedule-handler.ts" },
   { name: "backup", entry: "functions/worker/src/backup-handler.ts" },
 ] as const;
 

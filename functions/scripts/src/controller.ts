@@ -6,6 +6,7 @@
  */
 import { userInfo } from "node:os";
 import { pathToFileURL } from "node:url";
+import { parseArgs } from "node:util";
 import {
   adoptDevEnvironment,
   documentClient,
@@ -40,12 +41,15 @@ const USAGE = `usage: npm run controller -- <command>
 
 commands:
   preflight          check /status and /controller, reconcile the IX networks, open or close the gate
-                     (--accept-new-identity: adopt a controller whose node address changed)
+                     (--accept-new-identity: adopt a controller whose node address changed;
+                     --override-restore: reopen a gate a restore holds without restore-validate's proof)
   reload-token       re-read the controller token from the secrets store, then preflight
   backup             archive controller.d/ + identity to S3 (sha256 sidecar), prune to backups.keep
   list-backups       backups of this stage, newest first
-  restore <key>      verify, close the gate, push, restart, validate; the gate reopens only if valid
-  restore-validate   preflight + reconciliation after a manual restore; warns about members that differ
+  restore <key>      verify, close the gate, write a sentinel, push, restart, validate; the gate
+                     reopens only if valid
+  restore-validate   the controller restarted (restore sentinel gone), preflight + reconciliation; the
+                     only command that reopens a gate a restore holds; warns about members that differ
                      from DynamoDB (--repair-members: then repair them as repair-members does)
   repair-members     re-write each active member that differs from DynamoDB (missing, unauthorized,
                      other addresses) from its membership record; only while the gate is open
@@ -94,12 +98,91 @@ function printRepair(io: CliIo, report: MemberRepairReport): number {
   return report.ok ? 0 : 1;
 }
 
-/** Options each command accepts; anything else is a usage error. */
-const commandFlags: Record<string, string[]> = {
-  preflight: ["--accept-new-identity"],
-  "restore-validate": ["--repair-members", "--dry-run"],
-  "repair-members": ["--dry-run"],
+const options = {
+  "accept-new-identity": { type: "boolean" },
+  "override-restore": { type: "boolean" },
+  "repair-members": { type: "boolean" },
+  "dry-run": { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+} as const;
+type OptionName = keyof typeof options;
+
+/**
+ * Each command, with the options and the positional arguments (what each is, for the message
+ * when it is missing) it takes; anything else is a usage error.
+ */
+const commands: Record<string, { options: OptionName[]; args: string[] }> = {
+  preflight: { options: ["accept-new-identity", "override-restore"], args: [] },
+  "reload-token": { options: [], args: [] },
+  backup: { options: [], args: [] },
+  "list-backups": { options: [], args: [] },
+  restore: { options: [], args: ["the backup key (see list-backups)"] },
+  "restore-validate": { options: ["repair-members", "dry-run"], args: [] },
+  "repair-members": { options: ["dry-run"], args: [] },
 };
+
+export type ControllerArgs =
+  /** Print the usage: asked for (exit 0), or nothing asked (exit 2). */
+  | { kind: "help"; code: 0 | 2 }
+  | { kind: "usage_error"; message: string }
+  | { kind: "command"; command: string; key?: string; flags: Partial<Record<OptionName, boolean>> };
+
+const parseStrictly = (argv: string[]) =>
+  parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+
+/**
+ * Reads the command line without touching anything, so a typo is answered with the usage
+ * before any resource, secret or controller is reached.
+ */
+export function parseControllerArgs(argv: string[]): ControllerArgs {
+  let parsed: ReturnType<typeof parseStrictly>;
+  try {
+    parsed = parseStrictly(argv);
+  } catch (e) {
+    // Unknown options, and values given to options that take none (`--dry-run=yes`).
+    if ((e as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
+      return { kind: "usage_error", message: (e as Error).message };
+    }
+    throw e;
+  }
+  const { values, positionals } = parsed;
+  const [command, ...args] = positionals;
+  if (values.help || command === "help") return { kind: "help", code: 0 };
+  if (command === undefined) {
+    return Object.keys(values).length
+      ? { kind: "usage_error", message: "options need a command" }
+      : { kind: "help", code: 2 };
+  }
+  // hasOwn: `constructor` or `__proto__` are not commands either.
+  const spec = Object.hasOwn(commands, command) ? commands[command] : undefined;
+  if (!spec) return { kind: "usage_error", message: `unknown command: ${command}` };
+  for (const name of Object.keys(values) as OptionName[]) {
+    if (!spec.options.includes(name))
+      return { kind: "usage_error", message: `unknown option for ${command}: --${name}` };
+  }
+  if (args.length < spec.args.length) {
+    return { kind: "usage_error", message: `${command} needs ${spec.args[args.length]}` };
+  }
+  if (args.length > spec.args.length)
+    return { kind: "usage_error", message: `unexpected argument: ${args[spec.args.length]}` };
+  if (command === "restore-validate" && values["dry-run"] && !values["repair-members"]) {
+    return { kind: "usage_error", message: "--dry-run applies to --repair-members" };
+  }
+  return { kind: "command", command, key: args[0], flags: values };
+}
+
+/** Answers a command line that runs nothing; returns the exit code, or undefined when there is a command to run. */
+function answerUsage(parsed: ControllerArgs, io: CliIo): number | undefined {
+  if (parsed.kind === "help") {
+    io.out(USAGE);
+    return parsed.code;
+  }
+  if (parsed.kind === "usage_error") {
+    io.err(`${parsed.message}\n\n${USAGE}`);
+    return 2;
+  }
+  return undefined;
+}
 
 /** Runs one controller command; returns the exit code. */
 export async function runControllerCommand(
@@ -107,25 +190,21 @@ export async function runControllerCommand(
   ctx: ControllerContext,
   io: CliIo,
 ): Promise<number> {
-  const flags = new Set(argv.filter((a) => a.startsWith("--") && a !== "--help"));
-  const [command, ...args] = argv.filter((a) => !flags.has(a));
-  for (const flag of flags) {
-    if (!commandFlags[command ?? ""]?.includes(flag)) {
-      io.err(`unknown option for ${command ?? "(no command)"}: ${flag}\n\n${USAGE}`);
-      return 2;
-    }
-  }
-  const dryRun = flags.has("--dry-run");
-  if (command === "restore-validate" && dryRun && !flags.has("--repair-members")) {
-    io.err(`--dry-run applies to --repair-members\n\n${USAGE}`);
-    return 2;
-  }
+  const parsed = parseControllerArgs(argv);
+  const early = answerUsage(parsed, io);
+  if (early !== undefined || parsed.kind !== "command") return early ?? 2;
+  const { command, key, flags } = parsed;
+  const dryRun = flags["dry-run"] === true;
   try {
     switch (command) {
       case "preflight":
         return printReport(
           io,
-          await runPreflight({ ...ctx, acceptNewIdentity: flags.has("--accept-new-identity") }),
+          await runPreflight({
+            ...ctx,
+            acceptNewIdentity: flags["accept-new-identity"] === true,
+            overrideRestore: flags["override-restore"] === true,
+          }),
         );
       case "reload-token":
         return printReport(io, await reloadToken(ctx));
@@ -133,7 +212,7 @@ export async function runControllerCommand(
         const report = await restoreValidate(ctx);
         const code = printReport(io, report);
         // Nothing to repair (or the check itself failed, which the repair would only repeat).
-        if (code !== 0 || !flags.has("--repair-members") || !report.members?.drift.length) return code;
+        if (code !== 0 || !flags["repair-members"] || !report.members?.drift.length) return code;
         return printRepair(io, await repairMembers(ctx, { dryRun }));
       }
       case "repair-members":
@@ -146,21 +225,11 @@ export async function runControllerCommand(
       case "list-backups":
         io.out(JSON.stringify(await listBackups(ctx), null, 2));
         return 0;
-      case "restore": {
-        const key = args[0];
-        if (!key) {
-          io.err("restore needs the backup key (see list-backups)");
-          return 2;
-        }
-        return printReport(io, await restoreBackup(ctx, key));
-      }
-      case undefined:
-      case "help":
-      case "--help":
-      case "-h":
-        io.out(USAGE);
-        return command ? 0 : 2;
+      case "restore":
+        // parseControllerArgs has checked the key is there.
+        return printReport(io, await restoreBackup(ctx, key!));
       default:
+        // Unreachable: parseControllerArgs knows the same commands.
         io.err(`unknown command: ${command}\n\n${USAGE}`);
         return 2;
     }
@@ -198,11 +267,9 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   const started = Date.now();
   const progress = (m: string) => console.error(`[${((Date.now() - started) / 1000).toFixed(1)}s] ${m}`);
   let code = 1;
-  const first = process.argv[2];
-  if (!first || ["help", "--help", "-h"].includes(first)) {
-    io.out(USAGE);
-    process.exit(first ? 0 : 2);
-  }
+  // Help and usage errors are answered before the environment is read: they need none of it.
+  const early = answerUsage(parseControllerArgs(process.argv.slice(2)), io);
+  if (early !== undefined) process.exit(early);
   try {
     adoptDevEnvironment();
     const ctx = controllerContextFromEnvironment(undefined, progress);

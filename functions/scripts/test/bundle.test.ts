@@ -31,7 +31,12 @@ describe("bundling the Lambda handlers", () => {
     for (const b of outcome.bundles) {
       expect(b.bytes).toBe(readFileSync(join(outDir, b.name, "index.mjs")).length);
       expect(b.gzipBytes).toBeLessThan(b.bytes);
+      // The controller emulator is a test and dev fixture: it must never ship to AWS.
+      expect(b.packages).not.toContain("packages/zerotier-emulator");
     }
+    // The check above means something: the controller code itself is in the worker bundle.
+    const worker = outcome.bundles.find((b) => b.name === "worker");
+    if (worker) expect(worker.packages).toContain("packages/zerotier");
   }, 60_000);
 
   it.skipIf(!existsSync(join(repoRoot, apiEntry)))(

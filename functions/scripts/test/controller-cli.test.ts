@@ -1,9 +1,10 @@
+import { spawnSync } from "node:child_process";
 import { auditTrail, createRequest, transitionRequest } from "@ztix/data";
-import { readGate, setGate } from "@ztix/zerotier";
+import { createControllerHost, readGate, setGate } from "@ztix/zerotier";
+import { type ControllerEmulator, freshEmulator } from "@ztix/zerotier-emulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ControllerEmulator } from "../../../packages/zerotier/src/emulator/index.ts";
 import { controllerTestConfig } from "../../../packages/zerotier/test/support/config.ts";
-import { freshEmulator } from "../../../packages/zerotier/test/support/emulator.ts";
+import { emulatorHost } from "../../../packages/zerotier/test/support/host.ts";
 import { testStack } from "../../../test/support/stack.ts";
 import {
   type ControllerContext,
@@ -24,6 +25,8 @@ beforeAll(async () => {
   emu = await freshEmulator({ token: "cli-token" });
   await testStack({ secrets: { controller_token: emu.token } });
   ctx = controllerContextFromEnvironment(controllerTestConfig(emu), (m) => progress.push(m));
+  // The configured restart command restarts the emulator, as systemctl restarts zerotier-one.
+  ctx.host = emulatorHost(emu, ctx.config.controller.restart_command);
 });
 afterAll(async () => {
   await ctx.provider.close();
@@ -44,7 +47,25 @@ describe("npm run controller", () => {
     expect(await runControllerCommand(["list-backups"], ctx, io)).toBe(0);
     expect(JSON.parse(out.at(-1)!)).toEqual([expect.objectContaining({ key })]);
     expect(await runControllerCommand(["restore", key], ctx, io)).toBe(0);
+    expect(JSON.parse(out.at(-1)!)).toMatchObject({ ok: true, reopened: true, restart: { proven: true } });
     expect(await runControllerCommand(["restore-validate"], ctx, io)).toBe(0);
+  });
+
+  it("restore exits 1 with controller_not_restarted when the controller kept its memory, and only restore-validate or an override reopens", async () => {
+    expect(await runControllerCommand(["backup"], ctx, io)).toBe(0);
+    const { key } = JSON.parse(out.at(-1)!) as { key: string };
+    // A restart command that exits 0 but restarts nothing.
+    const stuck = { ...ctx, host: createControllerHost(ctx.config.controller, ctx.secrets) };
+    expect(await runControllerCommand(["restore", key], stuck, io)).toBe(1);
+    expect(err.at(-1)).toMatch(/^gate closed: controller_not_restarted: .*\n {2}→ .*restart zerotier-one/s);
+
+    expect(await runControllerCommand(["preflight"], ctx, io)).toBe(1);
+    expect(err.at(-1)).toContain("gate closed: controller_not_restarted");
+    expect((await readGate(ctx.data))?.gateOpen).toBe(false);
+
+    await emu.restart();
+    expect(await runControllerCommand(["restore-validate"], ctx, io)).toBe(0);
+    expect(JSON.parse(out.at(-1)!)).toMatchObject({ ok: true, reopened: true, restart: { proven: true } });
   });
 
   it("restore-validate warns about an active member the controller lacks, keeping the gate open", async () => {
@@ -137,15 +158,19 @@ describe("npm run controller", () => {
     expect(err.at(-1)).toMatch(
       /^member_repair_gate_closed: the controller gate is closed \(restore_in_progress/,
     );
-    expect(await runControllerCommand(["preflight"], ctx, io)).toBe(0);
+    // A restore holds the gate: a plain preflight leaves it; the operator's override reopens it.
+    expect(await runControllerCommand(["preflight"], ctx, io)).toBe(1);
+    expect(err.at(-1)).toContain("--override-restore");
+    expect(await runControllerCommand(["preflight", "--override-restore"], ctx, io)).toBe(0);
+    expect(JSON.parse(out.at(-1)!)).toMatchObject({ ok: true, reopened: true });
   });
 
   it("exits 1 with the remediation when reload-token finds the token still wrong", async () => {
-    emu.rotateToken("other");
+    await emu.rotateToken("other");
     expect(await runControllerCommand(["reload-token"], ctx, io)).toBe(1);
     expect(err.at(-1)).toContain("controller_unauthorized");
     expect(err.at(-1)).toContain("reload-token");
-    emu.rotateToken("cli-token");
+    await emu.rotateToken("cli-token");
   });
 
   it("explains its usage for an unknown command or a restore without a key", async () => {
@@ -153,5 +178,80 @@ describe("npm run controller", () => {
     expect(await runControllerCommand(["restore"], ctx, io)).toBe(2);
     expect(await runControllerCommand(["preflight", "--dry-run"], ctx, io)).toBe(2);
     expect(await runControllerCommand(["restore-validate", "--dry-run"], ctx, io)).toBe(2);
+  });
+});
+
+describe("npm run controller: usage", () => {
+  /** A context that fails the test if anything reaches for it: usage errors must run nothing. */
+  const untouchable = new Proxy({} as ControllerContext, {
+    get(_target, name) {
+      throw new Error(`a usage error reached ctx.${String(name)}`);
+    },
+  });
+  const run = async (argv: string[]) => {
+    const seen = { out: [] as string[], err: [] as string[] };
+    const code = await runControllerCommand(argv, untouchable, {
+      out: (t) => seen.out.push(t),
+      err: (t) => seen.err.push(t),
+    });
+    return { code, ...seen };
+  };
+
+  it.each([
+    [["frobnicate"], "unknown command: frobnicate"],
+    [["constructor"], "unknown command: constructor"],
+    [["--dry-run"], "options need a command"],
+    [["preflight", "--bogus"], "Unknown option '--bogus'"],
+    [["preflight", "-x"], "Unknown option '-x'"],
+    [["preflight", "--dry-run"], "unknown option for preflight: --dry-run"],
+    [["backup", "--accept-new-identity"], "unknown option for backup: --accept-new-identity"],
+    [["restore-validate", "--override-restore"], "unknown option for restore-validate: --override-restore"],
+    [["repair-members", "--dry-run=yes"], "--dry-run"],
+    [["restore-validate", "--dry-run"], "--dry-run applies to --repair-members"],
+    [["restore"], "restore needs the backup key (see list-backups)"],
+    [["restore", "a", "b"], "unexpected argument: b"],
+    [["preflight", "now"], "unexpected argument: now"],
+  ])("refuses %j with exit 2, the reason and the usage, running nothing", async (argv, reason) => {
+    const { code, out, err } = await run(argv);
+    expect(code).toBe(2);
+    expect(out).toEqual([]);
+    expect(err).toHaveLength(1);
+    expect(err[0]).toContain(reason);
+    expect(err[0]).toContain("usage: npm run controller -- <command>");
+  });
+
+  it.each([[["--help"]], [["-h"]], [["help"]], [["preflight", "--help"]]])(
+    "prints the usage for %j and exits 0, running nothing",
+    async (argv) => {
+      const { code, out, err } = await run(argv);
+      expect(code).toBe(0);
+      expect(out).toEqual([expect.stringMatching(/^usage: npm run controller -- <command>/)]);
+      expect(err).toEqual([]);
+    },
+  );
+
+  it("prints the usage and exits 2 when no command is given", async () => {
+    const { code, out } = await run([]);
+    expect(code).toBe(2);
+    expect(out[0]).toMatch(/^usage: npm run controller/);
+  });
+
+  it("answers usage errors and help from the command line before reading any environment", () => {
+    // No linked resources, no runtime config: were they read, the script would fail otherwise.
+    const env = Object.fromEntries(
+      Object.entries(process.env).filter(([k]) => !k.startsWith("SST_") && !k.startsWith("ZTIX_")),
+    );
+    const cli = (...args: string[]) =>
+      spawnSync(process.execPath, ["--import", "tsx", "functions/scripts/src/controller.ts", ...args], {
+        encoding: "utf8",
+        env,
+      });
+    const refused = cli("preflight", "--bogus");
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toContain("Unknown option '--bogus'");
+    expect(refused.stderr).toContain("usage: npm run controller");
+    const help = cli("restore", "--help");
+    expect(help.status).toBe(0);
+    expect(help.stdout).toMatch(/^usage: npm run controller/);
   });
 });

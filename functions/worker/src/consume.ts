@@ -1,7 +1,9 @@
 import { withLogContext } from "@ztix/core";
+import { processDeprovision } from "./deprovision-job.ts";
 import type { WorkerDeps } from "./deps.ts";
 import { parseJob, type QueueMessage } from "./messages.ts";
 import { type JobOutcome, processJob } from "./process-job.ts";
+import { processReconcile } from "./reconcile-job.ts";
 
 /**
  * One message, start to decision. A body that is not a job can never succeed: it is
@@ -16,10 +18,14 @@ export async function consumeMessage(deps: WorkerDeps, message: QueueMessage): P
     });
     return { action: "ack", result: "skipped", reason: "malformed" };
   }
+  const job = parsed.job;
+  const delivery = { receiveCount: message.receiveCount };
+  if (job.kind === "reconcile") return processReconcile(deps, job, delivery);
+  if (job.kind === "deprovision") return processDeprovision(deps, job, delivery);
   try {
-    return await processJob(deps, parsed.job, { receiveCount: message.receiveCount });
+    return await processJob(deps, job, delivery);
   } catch (e) {
-    withLogContext({ requestId: parsed.job.requestId, correlationId: parsed.job.correlationId }, () =>
+    withLogContext({ requestId: job.requestId, correlationId: job.correlationId }, () =>
       deps.log.error("job crashed: left for redelivery", { err: e }),
     );
     return { action: "retry", reason: "crashed" };
@@ -31,7 +37,11 @@ export async function consumeMessage(deps: WorkerDeps, message: QueueMessage): P
  * retried, the rest of that group is retried too (never run out of order). Groups run
  * concurrently. Returns the ids to report as batch item failures.
  */
-export async function consumeBatch(deps: WorkerDeps, messages: QueueMessage[]): Promise<string[]> {
+export async function consumeBatch(
+  deps: WorkerDeps,
+  messages: QueueMessage[],
+  onRetry?: (message: QueueMessage, outcome: Extract<JobOutcome, { action: "retry" }>) => Promise<void>,
+): Promise<string[]> {
   const groups = new Map<string, QueueMessage[]>();
   for (const m of messages) {
     const key = m.groupId ?? m.messageId;
@@ -43,6 +53,7 @@ export async function consumeBatch(deps: WorkerDeps, messages: QueueMessage[]): 
       for (let i = 0; i < group.length; i++) {
         const outcome = await consumeMessage(deps, group[i]!);
         if (outcome.action === "retry") {
+          await onRetry?.(group[i]!, outcome);
           failures.push(...group.slice(i).map((m) => m.messageId));
           return;
         }

@@ -1,6 +1,8 @@
+import type { SQSClient } from "@aws-sdk/client-sqs";
 import type { SecretStore } from "@ztix/aws";
 import type { Logger, RuntimeConfig } from "@ztix/core";
 import type { DataService } from "@ztix/data";
+import type { ApplyHooks, RouteServerConnections } from "@ztix/route-servers";
 import type { ControllerProvider } from "@ztix/zerotier";
 import type { RetryPolicy } from "./retry.ts";
 
@@ -27,6 +29,11 @@ export interface WorkerDeps {
   secrets: SecretStore;
   /** The controller provider; called once and reused (it keeps the SSH connection). */
   provider: () => ControllerProvider;
+  /** The queue jobs come from: the worker puts reconciles there, and delays retries on it. */
+  sqs: SQSClient;
+  queueUrl: string;
+  /** SSH connections to the route servers, kept across reconciles. */
+  connections: RouteServerConnections;
   log: Logger;
   now: () => Date;
   retry?: Partial<RetryPolicy>;
@@ -35,6 +42,10 @@ export interface WorkerDeps {
   metricSink?: (line: string) => void;
   /** Test hook run after each step; throwing from it simulates a crash at that point. */
   afterStep?: (step: JobStep) => void | Promise<void>;
+  /** Backoff of jobs that wait on a dependency (defaults: 5 s doubling to 5 min). */
+  waitBackoff?: { baseMs: number; maxMs: number };
+  /** Test seam into route-server applies (drop the connection, outlast BIRD's timer). */
+  applyHooks?: ApplyHooks;
 }
 
 /** Wraps a provider factory so every job of the process shares one provider (and connection). */

@@ -2,12 +2,17 @@ import { withLogContext } from "@ztix/core";
 import { getRequest } from "@ztix/data";
 import type { WorkerDeps } from "./deps.ts";
 import { parseJob, type QueueMessage } from "./messages.ts";
-import { fail, type JobOutcome } from "./process-job.ts";
+import type { JobOutcome } from "./process-job.ts";
+import { markWaiting, waitAndRetry } from "./waiting.ts";
+
+/** The least a dead-lettered job waits before it is tried again. */
+const DEAD_LETTER_DELAY_MS = 60_000;
 
 /**
- * A job that exhausted its deliveries. The worker normally fails the request on the last
- * delivery; this catches what slipped past (a crash on that delivery), so a request never
- * stays `approved`/`provisioning` behind a dead message.
+ * A job that exhausted its deliveries: every one crashed or could not even be queued again
+ * (DynamoDB or SQS down, a bug). It is not the request's fault, so the request does not fail:
+ * the job goes back on the queue to wait, and the request says so. Reconciles are dropped:
+ * the schedule reconciles every route server anyway.
  */
 export async function handleDeadLetter(deps: WorkerDeps, message: QueueMessage): Promise<JobOutcome> {
   const parsed = parseJob(message);
@@ -19,17 +24,28 @@ export async function handleDeadLetter(deps: WorkerDeps, message: QueueMessage):
     return { action: "ack", result: "skipped", reason: "malformed" };
   }
   const job = parsed.job;
+  if (job.kind === "reconcile") {
+    deps.log.warn("dead-lettered reconcile dropped; the schedule reconciles the route server", {
+      routeServerId: job.routeServerId,
+      reason: job.reason,
+    });
+    return { action: "ack", result: "skipped", reason: "reconcile" };
+  }
   return withLogContext({ requestId: job.requestId, correlationId: job.correlationId }, async () => {
     const request = await getRequest(deps.data, job.requestId);
-    if (!request || job.attempt < request.attempt)
+    if (!request || (job.kind === "provision" && job.attempt < request.attempt)) {
       return { action: "ack", result: "skipped", reason: "stale" } as const;
-    const outcome = await fail(
+    }
+    deps.log.error("a job exhausted its deliveries; queued again to wait", {
+      kind: job.kind,
+      deliveries: message.receiveCount,
+    });
+    await markWaiting(
       deps,
       request,
-      "provisioning_dead_lettered",
-      `the provisioning job failed ${message.receiveCount} deliveries and was dead-lettered; check the worker logs for correlation id ${job.correlationId ?? request.correlationId}, then retry the request`,
+      "service",
+      `the worker could not finish this job in ${message.receiveCount} tries; it retries by itself (correlation id ${job.correlationId ?? request.correlationId})`,
     );
-    deps.log.warn("dead-lettered job handled", { outcome });
-    return outcome;
+    return waitAndRetry(deps, job, "dead_lettered", DEAD_LETTER_DELAY_MS);
   });
 }

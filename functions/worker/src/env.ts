@@ -5,9 +5,11 @@ import {
   loadRuntimeConfig,
   secretStoreFor,
   secretsManagerClient,
+  sqsClient,
 } from "@ztix/aws";
 import { createLogger } from "@ztix/core";
 import { createService } from "@ztix/data";
+import { RouteServerConnections } from "@ztix/route-servers";
 import { createControllerProvider } from "@ztix/zerotier";
 import { sharedProvider, type WorkerDeps } from "./deps.ts";
 
@@ -21,6 +23,11 @@ export function depsFromEnvironment(overrides: Partial<WorkerDeps> = {}): Worker
     data: createService({ client: documentClient(dynamoClient()), table: resources.tableName }),
     secrets,
     provider: sharedProvider(() => createControllerProvider(config.controller, secrets)),
+    sqs: sqsClient(),
+    get queueUrl() {
+      return resources.queueUrl;
+    },
+    connections: new RouteServerConnections(secrets),
     log: createLogger({ base: { component: "worker" } }),
     now: () => new Date(),
     ...overrides,

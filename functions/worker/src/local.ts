@@ -24,6 +24,7 @@ export function startLocalWorker(options: { config?: RuntimeConfig; sqs?: SQSCli
     async stop() {
       await poller.stop();
       await deps.provider().close();
+      await deps.connections.closeAll();
     },
   };
 }

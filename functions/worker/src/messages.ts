@@ -1,4 +1,4 @@
-import { CORRELATION_ATTRIBUTE, type ProvisioningJob, provisioningJobSchema } from "@ztix/core";
+import { CORRELATION_ATTRIBUTE, type QueueJob, queueJobSchema } from "@ztix/core";
 
 /** The parts of an SQS message the worker reads, whether it came from Lambda or ReceiveMessage. */
 export interface QueueMessage {
@@ -7,11 +7,13 @@ export interface QueueMessage {
   receiveCount: number;
   groupId?: string;
   correlationId?: string;
+  /** Lets the consumer move the message's next delivery (ChangeMessageVisibility). */
+  receiptHandle?: string;
 }
 
-export type ParsedMessage = { ok: true; job: ProvisioningJob } | { ok: false; error: string };
+export type ParsedMessage = { ok: true; job: QueueJob } | { ok: false; error: string };
 
-/** Parses a job body; the correlation id attribute fills in when the body lacks one. */
+/** Parses a job body (provisioning or reconcile); the correlation id attribute fills in when the body lacks one. */
 export function parseJob(message: QueueMessage): ParsedMessage {
   let raw: unknown;
   try {
@@ -19,7 +21,7 @@ export function parseJob(message: QueueMessage): ParsedMessage {
   } catch {
     return { ok: false, error: "body is not JSON" };
   }
-  const out = provisioningJobSchema.safeParse(raw);
+  const out = queueJobSchema.safeParse(raw);
   if (!out.success)
     return { ok: false, error: out.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ") };
   return { ok: true, job: { ...out.data, correlationId: out.data.correlationId ?? message.correlationId } };
@@ -28,6 +30,7 @@ export function parseJob(message: QueueMessage): ParsedMessage {
 /** Lambda's SQS record shape (only the fields used here). */
 export interface SqsRecord {
   messageId: string;
+  receiptHandle?: string;
   body: string;
   attributes: { ApproximateReceiveCount?: string; MessageGroupId?: string };
   messageAttributes?: Record<string, { stringValue?: string }>;
@@ -40,6 +43,7 @@ export interface SqsEvent {
 export function fromLambdaRecord(record: SqsRecord): QueueMessage {
   return {
     messageId: record.messageId,
+    ...(record.receiptHandle ? { receiptHandle: record.receiptHandle } : {}),
     body: record.body,
     receiveCount: Number(record.attributes.ApproximateReceiveCount ?? "1"),
     groupId: record.attributes.MessageGroupId,

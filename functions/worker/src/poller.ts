@@ -27,6 +27,8 @@ export interface PollerOptions {
    * locally a shorter wait keeps `npm run dev` responsive after a controller hiccup.
    */
   retryVisibilitySeconds?: number;
+  /** Caps a job's own retry delay (tests keep waits short). */
+  maxRetryVisibilitySeconds?: number;
   onOutcome?: (message: QueueMessage, outcome: JobOutcome) => void;
 }
 
@@ -71,15 +73,18 @@ export function startPoller(options: PollerOptions): Poller {
   async function settle(queueUrl: string, msg: Message, outcome: JobOutcome) {
     if (outcome.action === "ack") {
       await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: msg.ReceiptHandle }));
-    } else if (options.retryVisibilitySeconds !== undefined) {
-      await sqs.send(
-        new ChangeMessageVisibilityCommand({
-          QueueUrl: queueUrl,
-          ReceiptHandle: msg.ReceiptHandle,
-          VisibilityTimeout: options.retryVisibilitySeconds,
-        }),
-      );
+      return;
     }
+    // A job's own wait (a reconcile waiting out BIRD's undo window) wins over the local default.
+    const delay = outcome.retryAfterSeconds ?? options.retryVisibilitySeconds;
+    if (delay === undefined) return;
+    await sqs.send(
+      new ChangeMessageVisibilityCommand({
+        QueueUrl: queueUrl,
+        ReceiptHandle: msg.ReceiptHandle,
+        VisibilityTimeout: Math.min(delay, options.maxRetryVisibilitySeconds ?? 43_200),
+      }),
+    );
   }
 
   async function loop(index: number) {

@@ -51,7 +51,9 @@ describe("the sweeper Lambda handler", () => {
     const report = await handler();
     expect(report.requeued).toEqual([requestId]);
     const messages = await drainQueue(stack.sqs, stack.queueUrl);
-    expect(messages.map((m) => m.Attributes?.MessageDeduplicationId)).toEqual([`${requestId}-1`]);
+    expect(messages.map((m) => m.Attributes?.MessageDeduplicationId)).toEqual([
+      expect.stringMatching(new RegExp(`^${requestId}-1-w1-`)),
+    ]);
     expect(messages[0]!.MessageAttributes?.correlationId?.StringValue).toBe("corr-sweeper");
   });
 });

@@ -1,8 +1,23 @@
-import { auditTrail, getRequest, transitionRequest } from "@ztix/data";
+import { randomUUID } from "node:crypto";
+import { ReceiveMessageCommand } from "@aws-sdk/client-sqs";
+import {
+  auditTrail,
+  createRequest,
+  desiredMembersOfNetwork,
+  getRequest,
+  transitionRequest,
+} from "@ztix/data";
 import { runPreflight } from "@ztix/zerotier";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { processJob } from "../src/process-job.ts";
-import { allocationsOf, approvedRequest, type Harness, jobFor, workerHarness } from "./support/harness.ts";
+import {
+  allocationsOf,
+  approvedRequest,
+  type Harness,
+  jobFor,
+  nextNodeId,
+  workerHarness,
+} from "./support/harness.ts";
 
 let h: Harness;
 beforeAll(async () => {
@@ -73,13 +88,16 @@ describe("provisioning worker", () => {
       },
     };
     const first = await processJob(crashing, jobFor(request), { receiveCount: 1 });
-    expect(first).toMatchObject({ action: "retry" });
+    // A crash is nobody's verdict on the request: it waits and runs again.
+    expect(first).toMatchObject({ action: "ack", result: "waiting" });
     expect((await getRequest(h.stack.data, request.requestId))?.status).toBe("provisioning");
     const second = await processJob(crashing, jobFor(request), { receiveCount: 2 });
     expect(second).toEqual({ action: "ack", result: "active" });
     const allocations = await allocationsOf(h, 64502, request.nodeId);
     expect(allocations.filter((a) => a.family === "ipv4")).toHaveLength(1);
-    expect((await h.deps.provider().getMember(h.networkId, request.nodeId))?.revision).toBe(2);
+    // The rerun wrote the same member again: the controller bumps the revision only on a
+    // change, so a fresh member stays at 1 unless the rerun wrote something different.
+    expect((await h.deps.provider().getMember(h.networkId, request.nodeId))?.revision).toBe(1);
   });
 
   it("retries transient controller errors within the job and succeeds", async () => {
@@ -97,7 +115,7 @@ describe("provisioning worker", () => {
     ).toHaveLength(3);
   });
 
-  it("leaves the message for redelivery when transient errors outlast the in-job retries", async () => {
+  it("waits, saying on what, when transient errors outlast the in-job retries, then completes", async () => {
     const request = await approvedRequest(h, { asn: 64504 });
     h.emu.injectFault({
       method: "POST",
@@ -106,24 +124,69 @@ describe("provisioning worker", () => {
       count: 3,
     });
     const outcome = await processJob(h.deps, jobFor(request), { receiveCount: 1 });
-    expect(outcome).toEqual({ action: "retry", reason: "controller_server_error" });
-    expect((await getRequest(h.stack.data, request.requestId))?.status).toBe("provisioning");
-    expect(await processJob(h.deps, jobFor(request), { receiveCount: 2 })).toEqual({
+    expect(outcome).toEqual({ action: "ack", result: "waiting", reason: "controller_server_error" });
+    const waiting = await getRequest(h.stack.data, request.requestId);
+    expect(waiting).toMatchObject({ status: "provisioning", waitingOn: "controller" });
+    expect(waiting?.waitingReason).toMatch(/^controller_server_error: /);
+    expect(waiting?.lastErrorCode).toBeUndefined();
+    // The wait is a fresh message of the same attempt, named on the request.
+    const copies = await h.stack.sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: h.stack.queueUrl,
+        MaxNumberOfMessages: 10,
+        VisibilityTimeout: 0,
+      }),
+    );
+    const body = (copies.Messages ?? [])
+      .map((m) => JSON.parse(m.Body!))
+      .find((b) => b.requestId === request.requestId);
+    expect(body).toMatchObject({ kind: "provision", attempt: 1, waits: 1, waitToken: waiting?.waitToken });
+    // Too early: back on the queue until its time.
+    expect(await processJob(h.deps, body, { receiveCount: 1 })).toMatchObject({
+      action: "retry",
+      reason: "not_before",
+    });
+    // A copy of an older chain ends at once.
+    expect(
+      await processJob(h.deps, { ...body, notBefore: undefined, waitToken: "older" }, { receiveCount: 1 }),
+    ).toEqual({
+      action: "ack",
+      result: "skipped",
+      reason: "superseded",
+    });
+    expect(await processJob(h.deps, { ...body, notBefore: undefined }, { receiveCount: 1 })).toEqual({
       action: "ack",
       result: "active",
     });
+    expect((await getRequest(h.stack.data, request.requestId))?.waitingOn).toBeUndefined();
   });
 
-  it("fails the request at once on a permanent error, with an actionable code", async () => {
+  it("fails the request at once when the controller refuses it, with its code", async () => {
+    const request = await approvedRequest(h, { asn: 64507 });
+    h.emu.injectFault({
+      method: "POST",
+      path: new RegExp(`/member/${request.nodeId}$`),
+      status: 400,
+      count: 1,
+    });
+    const outcome = await processJob(h.deps, jobFor(request), { receiveCount: 1 });
+    expect(outcome).toMatchObject({ action: "ack", result: "failed", reason: "controller_rejected" });
+    expect(await getRequest(h.stack.data, request.requestId)).toMatchObject({
+      status: "failed",
+      lastErrorCode: "controller_rejected",
+    });
+  });
+
+  it("waits (a config problem, not the request's) when its network is not configured", async () => {
     const request = await approvedRequest(h, { networkId: `${h.emu.address}0000ff` });
     const outcome = await processJob(h.deps, jobFor(request), { receiveCount: 1 });
-    expect(outcome).toMatchObject({ action: "ack", result: "failed", reason: "network_not_configured" });
+    expect(outcome).toMatchObject({ action: "ack", result: "waiting", reason: "network_not_configured" });
     const after = await getRequest(h.stack.data, request.requestId);
-    expect(after).toMatchObject({ status: "failed", lastErrorCode: "network_not_configured" });
-    expect(after?.lastErrorMessage).toContain("networks[]");
+    expect(after?.status).not.toBe("failed");
+    expect(after?.waitingReason).toContain("networks[]");
   });
 
-  it("fails a request on the last delivery instead of leaving it to the DLQ", async () => {
+  it("never fails a request on the last delivery: it keeps waiting instead of reaching the DLQ", async () => {
     const request = await approvedRequest(h, { asn: 64505 });
     h.emu.injectFault({
       method: "POST",
@@ -132,10 +195,8 @@ describe("provisioning worker", () => {
       count: 3,
     });
     const outcome = await processJob(h.deps, jobFor(request), { receiveCount: 5 });
-    expect(outcome).toMatchObject({ action: "ack", result: "failed", reason: "controller_server_error" });
-    expect((await getRequest(h.stack.data, request.requestId))?.lastErrorMessage).toMatch(
-      /gave up after 5 deliveries/,
-    );
+    expect(outcome).toMatchObject({ action: "ack", result: "waiting", reason: "controller_server_error" });
+    expect((await getRequest(h.stack.data, request.requestId))?.status).toBe("provisioning");
   });
 
   it("waits with the request untouched while the controller gate is closed", async () => {
@@ -147,8 +208,11 @@ describe("provisioning worker", () => {
       .go();
     const outcome = await processJob(h.deps, jobFor(request), { receiveCount: 1 });
     h.emu.setReady(true);
-    expect(outcome).toEqual({ action: "retry", reason: "gate_closed:controller_not_ready" });
-    expect((await getRequest(h.stack.data, request.requestId))?.status).toBe("approved");
+    expect(outcome).toEqual({ action: "ack", result: "waiting", reason: "gate_closed:controller_not_ready" });
+    expect(await getRequest(h.stack.data, request.requestId)).toMatchObject({
+      status: "approved",
+      waitingOn: "controller",
+    });
     expect(
       (await runPreflight({ config: h.config, data: h.stack.data, provider: h.deps.provider() })).ok,
     ).toBe(true);
@@ -158,15 +222,40 @@ describe("provisioning worker", () => {
     });
   });
 
-  it("acknowledges a job for a request that is no longer approved or provisioning", async () => {
-    const request = await approvedRequest(h, { asn: 64507 });
-    const rejected = await transitionRequest(h.stack.data, { ...request, status: "approved" }, "fail", {
+  it.each([
+    ["rejected", "reject"],
+    ["cancelled", "cancel"],
+  ] as const)(
+    "acknowledges a job for a request %s before approval, provisioning nothing",
+    async (status, action) => {
+      const nodeId = nextNodeId();
+      const pending = await createRequest(
+        h.stack.data,
+        { userId: "user-1", asn: 64507, networkId: h.networkId, nodeId, correlationId: randomUUID() },
+        { actorType: "user", actorId: "user-1" },
+      );
+      const closed = await transitionRequest(h.stack.data, pending, action, {
+        audit: { actorType: "admin" },
+      });
+      expect(closed.status).toBe(status);
+      const outcome = await processJob(h.deps, { ...jobFor(closed), attempt: 1 }, { receiveCount: 1 });
+      expect(outcome).toEqual({ action: "ack", result: "skipped", reason: `status_${status}` });
+      expect(await allocationsOf(h, 64507, nodeId)).toHaveLength(0);
+      expect(h.emu.requests.filter((r) => r.includes(nodeId))).toEqual([]);
+      expect((await getRequest(h.stack.data, closed.requestId))?.status).toBe(status);
+    },
+  );
+
+  it("acknowledges a job for a request an admin failed after approval, provisioning nothing", async () => {
+    const request = await approvedRequest(h, { asn: 64508 });
+    const failed = await transitionRequest(h.stack.data, request, "fail", {
       set: { lastErrorCode: "manual" },
       audit: { actorType: "admin" },
     });
-    const outcome = await processJob(h.deps, jobFor(rejected), { receiveCount: 1 });
+    const outcome = await processJob(h.deps, jobFor(failed), { receiveCount: 1 });
     expect(outcome).toEqual({ action: "ack", result: "skipped", reason: "status_failed" });
-    expect(await allocationsOf(h, 64507, request.nodeId)).toHaveLength(0);
+    expect(await allocationsOf(h, 64508, request.nodeId)).toHaveLength(0);
+    expect(h.emu.requests.filter((r) => r.includes(request.nodeId))).toEqual([]);
   });
 });
 
@@ -221,13 +310,33 @@ describe("route servers step", () => {
   });
   afterAll(() => withRs.stop());
 
-  it("fails the request naming the route server that could not be brought in sync", async () => {
+  it("makes the member desired state and asks each route server to reconcile, leaving the request provisioning", async () => {
     const request = await approvedRequest(withRs, { asn: 64550 });
     const outcome = await processJob(withRs.deps, jobFor(request), { receiveCount: 1 });
-    expect(outcome).toMatchObject({ action: "ack", result: "failed", reason: "route_server_sync_failed" });
+    expect(outcome).toEqual({ action: "ack", result: "waiting", reason: "route_servers" });
     const after = await getRequest(withRs.stack.data, request.requestId);
-    expect(after?.lastErrorMessage).toMatch(/rs1: connect/);
-    // The controller side was done: the member stays authorized for a retry to reuse.
+    expect(after?.status).toBe("provisioning");
+    const desired = await desiredMembersOfNetwork(withRs.stack.data, "000001");
+    expect(desired).toEqual([
+      expect.objectContaining({
+        requestId: request.requestId,
+        asn: 64550,
+        activation: "pending",
+        ipv4: expect.any(String),
+      }),
+    ]);
+    // The reconcile job sits in the route server's own FIFO group.
+    const queued = await withRs.stack.sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: withRs.stack.queueUrl,
+        MaxNumberOfMessages: 10,
+        MessageSystemAttributeNames: ["MessageGroupId"],
+      }),
+    );
+    expect(queued.Messages?.map((m) => [m.Attributes?.MessageGroupId, JSON.parse(m.Body!).kind])).toEqual([
+      ["rs:rs1", "reconcile"],
+    ]);
+    // The controller side was done: the member is authorized while the route servers catch up.
     expect((await withRs.deps.provider().getMember(withRs.networkId, request.nodeId))?.authorized).toBe(true);
   });
 });

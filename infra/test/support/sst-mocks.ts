@@ -45,6 +45,20 @@ export interface Evaluation {
   one(type: string, name: string): RecordedResource;
 }
 
+/** How Pulumi marks a secret value in the inputs it hands to mocks. */
+const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+
+/** The inputs with every secret-wrapped value replaced by the value itself, so tests can read them. */
+function revealSecrets(value: any): any {
+  if (Array.isArray(value)) return value.map(revealSecrets);
+  if (value && typeof value === "object") {
+    if (value[SECRET_SIG_KEY] === SECRET_SIG) return revealSecrets(value.value);
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, revealSecrets(v)]));
+  }
+  return value;
+}
+
 const ACCOUNT = "123456789012";
 const REGION = "us-east-1";
 
@@ -167,6 +181,8 @@ async function startRpcServer(workDir: string, builds: RecordedBuild[]): Promise
 export async function evaluateSstConfig(options: {
   stage: string;
   runtimeConfig: string;
+  /** SST secret values, as `sst secret set` would provide them (the CLI passes SST_SECRET_<Name>). */
+  secrets?: Record<string, string>;
 }): Promise<Evaluation> {
   const root = mkdtempSync(join(tmpdir(), "ztix-sst-"));
   writeFileSync(join(root, `runtime-config.${options.stage}.yaml`), options.runtimeConfig);
@@ -187,7 +203,7 @@ export async function evaluateSstConfig(options: {
   pulumi.runtime.setMocks(
     {
       newResource: (args) => {
-        resources.push({ type: args.type, name: args.name, inputs: args.inputs });
+        resources.push({ type: args.type, name: args.name, inputs: revealSecrets(args.inputs) });
         return { id: `${args.name}-id`, state: mockState(args.type, args.name, args.inputs) };
       },
       call: (args) => mockCall(args.token, args.inputs),
@@ -236,6 +252,10 @@ export async function evaluateSstConfig(options: {
   });
 
   const previousCwd = process.cwd();
+  const secretVars = Object.keys(options.secrets ?? {}).map((name) => `SST_SECRET_${name}`);
+  const previousSecrets = secretVars.map((v) => process.env[v]);
+  for (const [name, value] of Object.entries(options.secrets ?? {}))
+    process.env[`SST_SECRET_${name}`] = value;
   // A failing apply surfaces only as an unhandled rejection; fail the evaluation with it.
   let onRejection: ((reason: unknown) => void) | undefined;
   // SST runs the program from the app root; some components resolve paths against the cwd.
@@ -265,7 +285,16 @@ export async function evaluateSstConfig(options: {
         return found[0]!;
       },
     };
+  } catch (e) {
+    // The rest of a failed program keeps resolving (and calling the RPC server): let it run
+    // out here, its further errors swallowed, so it cannot break the next evaluation.
+    await settle(() => resources.length + builds.length);
+    throw e;
   } finally {
+    secretVars.forEach((v, i) => {
+      if (previousSecrets[i] === undefined) delete process.env[v];
+      else process.env[v] = previousSecrets[i];
+    });
     process.chdir(previousCwd);
     if (onRejection) process.off("unhandledRejection", onRejection);
     server.close();

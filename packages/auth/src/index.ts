@@ -1,5 +1,6 @@
 export * from "./attempts.ts";
 export * from "./client-address.ts";
+export * from "./display-text.ts";
 export * from "./local-login.ts";
 export * from "./networks.ts";
 export * from "./oidc.ts";

@@ -7,13 +7,25 @@ import {
   type UserItem,
 } from "@ztix/data";
 import { z } from "zod";
+import { cleanDisplayText, hasInvisibleCharacters } from "./display-text.ts";
 import type { VerifiedSignIn } from "./oidc.ts";
 import { LoginRefused } from "./refusal.ts";
+
+/**
+ * A name PeeringDB's users typed: stored and shown to admins, so control and bidi characters
+ * are dropped here, at the boundary (empty after cleaning means "no name").
+ */
+const nameSchema = (max: number) =>
+  z
+    .string()
+    .max(max)
+    .transform((v) => cleanDisplayText(v) || undefined)
+    .optional();
 
 const networkSchema = z.object({
   id: z.number().int().optional(),
   asn: z.number().int(),
-  name: z.string().max(512).optional(),
+  name: nameSchema(512),
   perms: z.number().int().min(0),
 });
 
@@ -21,10 +33,15 @@ const networkSchema = z.object({
 const profileSchema = z.object({
   id: z.number().int().positive().optional(),
   sub: z.union([z.string(), z.number()]).optional(),
-  name: z.string().max(512).optional(),
-  given_name: z.string().max(256).optional(),
-  family_name: z.string().max(256).optional(),
-  email: z.string().max(512).optional(),
+  name: nameSchema(512),
+  given_name: nameSchema(256),
+  family_name: nameSchema(256),
+  // An address with hidden characters is not one anybody can write to: drop it, do not repair it.
+  email: z
+    .string()
+    .max(512)
+    .transform((v) => (hasInvisibleCharacters(v) ? undefined : v.trim() || undefined))
+    .optional(),
   verified_user: z.boolean().optional(),
   networks: z.array(networkSchema).default([]),
 });

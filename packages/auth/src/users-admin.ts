@@ -1,6 +1,14 @@
 import { randomUUID } from "node:crypto";
 import { AppError, asnSchema, networkIdSchema, type RuntimeConfig } from "@ztix/core";
-import { auditItem, type DataService, isConditionFailure, peeringDbUserId, type UserItem } from "@ztix/data";
+import {
+  assertCommitted,
+  asTransientCancellation,
+  auditItem,
+  type DataService,
+  isConditionFailure,
+  peeringDbUserId,
+  type UserItem,
+} from "@ztix/data";
 import { normalizeUsername } from "./local-login.ts";
 import { userAsns } from "./networks.ts";
 import { hashPassword, passwordProblem } from "./password.ts";
@@ -138,12 +146,10 @@ async function commit(
   conflict: string,
 ) {
   try {
-    const result = await ctx.data.transaction.write(build).go();
-    if (result.canceled)
-      throw Object.assign(new Error("transaction canceled"), { name: "TransactionCanceledException" });
+    assertCommitted(await ctx.data.transaction.write(build).go());
   } catch (e) {
     if (isConditionFailure(e)) throw new AppError("conflict", conflict);
-    throw e;
+    throw asTransientCancellation(e);
   }
 }
 

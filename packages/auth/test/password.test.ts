@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { clientAddress, hashPassword, needsRehash, parsePasswordHash, verifyPassword } from "../src/index.ts";
+import { hashPassword, needsRehash, parsePasswordHash, verifyPassword } from "../src/index.ts";
 
 const cheap = { N: 1024, r: 8, p: 1 };
 
@@ -31,36 +31,5 @@ describe("password hashing", () => {
     ]) {
       expect(await verifyPassword("anything", stored)).toBe(false);
     }
-  });
-});
-
-describe("client address", () => {
-  it("prefers the Lambda event, then the first X-Forwarded-For hop, then the socket", () => {
-    expect(
-      clientAddress({
-        lambdaSourceIp: "203.0.113.5",
-        forwardedFor: "198.51.100.1",
-        socketAddress: "127.0.0.1",
-      }),
-    ).toBe("203.0.113.5");
-    expect(clientAddress({ forwardedFor: " 198.51.100.1, 10.0.0.1", socketAddress: "127.0.0.1" })).toBe(
-      "198.51.100.1",
-    );
-    expect(clientAddress({ socketAddress: "::ffff:192.0.2.3" })).toBe("192.0.2.3");
-    expect(clientAddress({ forwardedFor: "[2001:DB8::1]" })).toBe("2001:db8::1");
-  });
-
-  it("behind the CDN router, takes the viewer address CloudFront forwards over the edge's own", () => {
-    const edge = { lambdaSourceIp: "130.176.0.1", socketAddress: "127.0.0.1" };
-    expect(clientAddress({ ...edge, viewerAddress: "203.0.113.7:46532" })).toBe("203.0.113.7");
-    expect(clientAddress({ ...edge, viewerAddress: "2001:db8:3333::8888:46532" })).toBe(
-      "2001:db8:3333::8888",
-    );
-    expect(clientAddress({ ...edge, viewerAddress: "not-an-address" })).toBe("130.176.0.1");
-  });
-
-  it("ignores values that are not IP addresses", () => {
-    expect(clientAddress({ forwardedFor: "evil; DROP TABLE", socketAddress: "192.0.2.9" })).toBe("192.0.2.9");
-    expect(clientAddress({})).toBe("unknown");
   });
 });

@@ -1,10 +1,37 @@
+import { randomUUID } from "node:crypto";
 import { SendMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import {
   CORRELATION_ATTRIBUTE,
+  type DeprovisionJob,
+  deprovisionJobSchema,
   jobDeduplicationId,
   type ProvisioningJob,
   provisioningJobSchema,
+  type ReconcileJob,
+  reconcileGroupId,
+  reconcileJobSchema,
 } from "@ztix/core";
+
+async function send(
+  sqs: SQSClient,
+  queueUrl: string,
+  body: { correlationId?: string },
+  groupId: string,
+  dedupId: string,
+): Promise<string> {
+  const out = await sqs.send(
+    new SendMessageCommand({
+      QueueUrl: queueUrl,
+      MessageBody: JSON.stringify(body),
+      MessageGroupId: groupId,
+      MessageDeduplicationId: dedupId,
+      MessageAttributes: body.correlationId
+        ? { [CORRELATION_ATTRIBUTE]: { DataType: "String", StringValue: body.correlationId } }
+        : undefined,
+    }),
+  );
+  return out.MessageId ?? "";
+}
 
 /**
  * Puts a provisioning job on the FIFO queue: one message group per request (its jobs run in
@@ -16,16 +43,47 @@ export async function enqueueProvisioningJob(
   job: ProvisioningJob,
 ): Promise<string> {
   const body = provisioningJobSchema.parse(job);
-  const out = await sqs.send(
-    new SendMessageCommand({
-      QueueUrl: queueUrl,
-      MessageBody: JSON.stringify(body),
-      MessageGroupId: body.requestId,
-      MessageDeduplicationId: jobDeduplicationId(body),
-      MessageAttributes: body.correlationId
-        ? { [CORRELATION_ATTRIBUTE]: { DataType: "String", StringValue: body.correlationId } }
-        : undefined,
-    }),
+  // A job queued again after waiting is a new message of the same attempt (never deduplicated
+  // against the one it replaces, which is still in flight when it is sent).
+  const dedup = body.waits
+    ? `${jobDeduplicationId(body)}-w${body.waits}-${randomUUID()}`
+    : jobDeduplicationId(body);
+  return send(sqs, queueUrl, body, body.requestId, dedup);
+}
+
+/**
+ * Puts a deprovisioning job on the queue, in its request's group. `dedupKey` names this
+ * send (e.g. the step that asked for it), so a repeated ask within SQS's window collapses.
+ */
+export async function enqueueDeprovisionJob(
+  sqs: SQSClient,
+  queueUrl: string,
+  job: DeprovisionJob,
+  dedupKey: string = randomUUID(),
+): Promise<string> {
+  const body = deprovisionJobSchema.parse(job);
+  return send(
+    sqs,
+    queueUrl,
+    body,
+    body.requestId,
+    `${body.requestId}-${body.purpose}-${dedupKey}`.slice(0, 128),
   );
-  return out.MessageId ?? "";
+}
+
+/**
+ * Asks for a reconcile of one route server, in its own message group (`rs:<id>`) so its
+ * reconciles run one at a time. `dedupKey` lets callers that may repeat themselves (a
+ * schedule, a redelivered job) coalesce within SQS's 5-minute window; without it every call
+ * is its own message, and the reconciler coalesces by `requestedAt`.
+ */
+export async function enqueueReconcile(
+  sqs: SQSClient,
+  queueUrl: string,
+  job: ReconcileJob,
+  dedupKey: string = randomUUID(),
+): Promise<string> {
+  const body = reconcileJobSchema.parse(job);
+  const group = reconcileGroupId(body.routeServerId);
+  return send(sqs, queueUrl, body, group, `${group}:${dedupKey}`.slice(0, 128));
 }

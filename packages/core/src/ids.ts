@@ -40,10 +40,11 @@ export function asnSchema(policy: AsnPolicy = strictAsnPolicy) {
 /** Any ASN within the 32-bit range, for data read back from storage. */
 export const anyAsnSchema = z.number().int().min(1).max(ASN_MAX);
 
-/** A ZeroTier node (member) id: 10 lower-case hex digits; `ff…` is reserved. */
+/** A ZeroTier node (member) id: 10 lower-case hex digits; address 0 and `ff…` are reserved. */
 export const nodeIdSchema = z
   .string()
   .regex(/^[0-9a-f]{10}$/, "must be 10 lower-case hex digits")
+  .refine((v) => v !== "0000000000", "0000000000 is reserved in ZeroTier and is never a node's id")
   .refine((v) => !v.startsWith("ff"), "node ids starting with ff are reserved");
 
 /** A ZeroTier network id: 16 lower-case hex digits (controller address + 6-hex suffix). */

@@ -7,3 +7,4 @@ export * from "./logger.ts";
 export * from "./metrics.ts";
 export * from "./queue.ts";
 export * from "./status.ts";
+export * from "./transient.ts";

@@ -14,3 +14,6 @@ export const QUEUE_VISIBILITY_TIMEOUT_SECONDS = 360;
 
 /** How long a dead-lettered job stays for inspection and redrive (the SQS maximum, 14 days). */
 export const DLQ_RETENTION_SECONDS = 1_209_600;
+
+/** Every route server is reconciled at least this often, whatever happened (drift, policy, lost triggers). */
+export const RECONCILE_SCHEDULE_MINUTES = 10;

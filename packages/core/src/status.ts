@@ -7,11 +7,24 @@ export const requestStatuses = [
   "provisioning",
   "active",
   "failed",
+  "deprovisioning",
+  "removed",
 ] as const;
 
 export type RequestStatus = (typeof requestStatuses)[number];
 
-export type TransitionAction = "approve" | "reject" | "cancel" | "start" | "complete" | "fail" | "retry";
+export type TransitionAction =
+  | "approve"
+  | "reject"
+  | "cancel"
+  | "start"
+  | "complete"
+  | "fail"
+  | "retry"
+  | "leave"
+  | "remove"
+  | "finish_removal"
+  | "replace";
 
 interface Transition {
   from: RequestStatus;
@@ -28,10 +41,17 @@ export const transitions: readonly Transition[] = [
   { from: "provisioning", to: "active", action: "complete" },
   { from: "provisioning", to: "failed", action: "fail" },
   { from: "failed", to: "approved", action: "retry" },
+  // The way out: the operator leaves or an admin removes; the worker takes the member off
+  // the route servers and the controller, frees its addresses, and ends it.
+  { from: "active", to: "deprovisioning", action: "leave" },
+  { from: "active", to: "deprovisioning", action: "remove" },
+  { from: "deprovisioning", to: "removed", action: "finish_removal" },
+  // A node replacement that went live ends the membership it replaced (its addresses move on).
+  { from: "active", to: "removed", action: "replace" },
 ];
 
 /** Statuses a request never leaves. */
-export const finalStatuses: ReadonlySet<RequestStatus> = new Set(["rejected", "cancelled", "active"]);
+export const finalStatuses: ReadonlySet<RequestStatus> = new Set(["rejected", "cancelled", "removed"]);
 
 /** Statuses that hold the (asn, network, node) slot: a new request for the same slot is a duplicate. */
 export const slotHoldingStatuses: ReadonlySet<RequestStatus> = new Set([
@@ -40,6 +60,7 @@ export const slotHoldingStatuses: ReadonlySet<RequestStatus> = new Set([
   "provisioning",
   "active",
   "failed",
+  "deprovisioning",
 ]);
 
 export type TransitionCheck = { ok: true; to: RequestStatus } | { ok: false; reason: string };

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { AppError, checkTransition, type RequestStatus, type TransitionAction } from "@ztix/core";
 import { type AuditInput, auditItem } from "./audit.ts";
-import { isConditionFailure } from "./conditions.ts";
+import { assertCommitted, asTransientCancellation, isConditionFailure } from "./conditions.ts";
 import type { JoinRequestItem } from "./entities/join-request.ts";
 import type { DataService } from "./service.ts";
 
@@ -13,6 +13,18 @@ export interface NewRequest {
   nodeId: string;
   notes?: string;
   correlationId?: string;
+  /** For a node replacement: the active request whose membership (and addresses) it takes over. */
+  replacesRequestId?: string;
+  /** For a node replacement: the node naming the membership's BGP sessions. */
+  memberNodeId?: string;
+}
+
+/** Approves the request in the same transaction that creates it (policy_auto). */
+export interface ApprovedAtCreation {
+  actorType: "system" | "admin";
+  actorId: string;
+  message?: string;
+  metadata?: Record<string, unknown>;
 }
 
 export type RequestAudit = Omit<
@@ -25,13 +37,16 @@ export type RequestAudit = Omit<
 /**
  * Creates a pending request, its slot and its audit event in one transaction. A second live
  * request for the same (network, node) fails the slot's condition, so duplicates are
- * refused by DynamoDB, not by a read that could race.
+ * refused by DynamoDB, not by a read that could race. With `approve`, the request is created
+ * already approved (attempt 1) with both audit events, in the same transaction: no crash can
+ * leave a policy-approved request pending.
  */
 export async function createRequest(
   data: DataService,
   input: NewRequest,
   audit: RequestAudit,
   now = new Date(),
+  approve?: ApprovedAtCreation,
 ): Promise<JoinRequestItem> {
   const at = now.toISOString();
   const request: JoinRequestItem = {
@@ -42,11 +57,16 @@ export async function createRequest(
     networkId: input.networkId,
     nodeId: input.nodeId,
     notes: input.notes,
-    status: "pending",
+    ...(input.replacesRequestId ? { replacesRequestId: input.replacesRequestId } : {}),
+    ...(input.memberNodeId ? { memberNodeId: input.memberNodeId } : {}),
+    status: approve ? "approved" : "pending",
     createdAt: at,
     updatedAt: at,
-    attempt: 0,
+    attempt: approve ? 1 : 0,
     correlationId: input.correlationId ?? randomUUID(),
+    ...(approve
+      ? { approvedAt: at, decidedAt: at, decidedBy: `${approve.actorType}:${approve.actorId}` }
+      : {}),
   };
   const event = auditItem({
     ...audit,
@@ -58,6 +78,23 @@ export async function createRequest(
     visibility: audit.visibility ?? "operator",
     at: now,
   });
+  const approval = approve
+    ? auditItem({
+        subject: `request#${request.requestId}`,
+        requestId: request.requestId,
+        action: "request.approve",
+        actorType: approve.actorType,
+        actorId: approve.actorId,
+        fromStatus: "pending",
+        toStatus: "approved",
+        visibility: "operator",
+        correlationId: request.correlationId,
+        ...(approve.message ? { message: approve.message } : {}),
+        ...(approve.metadata ? { metadata: approve.metadata } : {}),
+        // A millisecond later, so the timeline lists creation first.
+        at: new Date(now.getTime() + 1),
+      })
+    : undefined;
   try {
     const result = await data.transaction
       .write(({ joinRequest, requestSlot, auditEvent }) => [
@@ -72,12 +109,12 @@ export async function createRequest(
           .commit({ response: "all_old" }),
         joinRequest.create(request).commit(),
         auditEvent.create(event).commit(),
+        ...(approval ? [auditEvent.create(approval).commit()] : []),
       ])
       .go();
-    if (result.canceled)
-      throw Object.assign(new Error("transaction canceled"), { name: "TransactionCanceledException" });
+    assertCommitted(result);
   } catch (e) {
-    if (!isConditionFailure(e)) throw e;
+    if (!isConditionFailure(e)) throw asTransientCancellation(e);
     const slot = await data.entities.requestSlot
       .get({ networkId: input.networkId, nodeId: input.nodeId })
       .go({ consistent: true });
@@ -102,11 +139,22 @@ export async function createRequest(
   return request;
 }
 
+/** The entities as a transaction callback receives them. */
+export type TransactionEntities = Parameters<Parameters<DataService["transaction"]["write"]>[0]>[0];
+
 export interface TransitionOptions {
   /** Extra attributes to set with the status (reason, error, attempt, timestamps). */
   set?: Partial<Omit<JoinRequestItem, "requestId" | "status" | "createdAt" | "networkId">>;
   audit: RequestAudit;
   now?: Date;
+  /**
+   * More writes that must commit with the status change or not at all (desired route-server
+   * state, for one). Each is a `.commit()` of a transaction entity.
+   */
+  // biome-ignore lint/suspicious/noExplicitAny: ElectroDB types each committed item per entity.
+  also?: (tx: TransactionEntities) => any[];
+  /** Attributes to remove with the status change (a wait that is over). */
+  clear?: ("waitingOn" | "waitingReason" | "waitingSince" | "lastErrorCode" | "lastErrorMessage")[];
 }
 
 /**
@@ -127,7 +175,8 @@ export async function transitionRequest(
   }
   const now = options.now ?? new Date();
   const to: RequestStatus = check.to;
-  const releasesSlot = to === "rejected" || to === "cancelled";
+  // A final status frees the (network, node) slot, so the node (or the ASN) can join again.
+  const releasesSlot = to === "rejected" || to === "cancelled" || to === "removed";
   const set = { ...options.set, status: to, updatedAt: now.toISOString() };
   const event = auditItem({
     ...options.audit,
@@ -141,27 +190,33 @@ export async function transitionRequest(
   });
   try {
     const result = await data.transaction
-      .write(({ joinRequest, requestSlot, auditEvent }) => [
-        joinRequest
-          .patch({ requestId: request.requestId })
-          .set({ ...set, createdAt: request.createdAt, networkId: request.networkId })
+      .write((tx) => [
+        (options.clear?.length
+          ? tx.joinRequest
+              .patch({ requestId: request.requestId })
+              .set({ ...set, createdAt: request.createdAt, networkId: request.networkId })
+              .remove(options.clear)
+          : tx.joinRequest
+              .patch({ requestId: request.requestId })
+              .set({ ...set, createdAt: request.createdAt, networkId: request.networkId })
+        )
           .where(({ status }, { eq }) => eq(status, request.status))
           .commit(),
-        auditEvent.create(event).commit(),
+        tx.auditEvent.create(event).commit(),
         ...(releasesSlot
           ? [
-              requestSlot
+              tx.requestSlot
                 .delete({ networkId: request.networkId, nodeId: request.nodeId })
                 .where(({ requestId }, { eq }) => eq(requestId, request.requestId))
                 .commit(),
             ]
           : []),
+        ...(options.also?.(tx) ?? []),
       ])
       .go();
-    if (result.canceled)
-      throw Object.assign(new Error("transaction canceled"), { name: "TransactionCanceledException" });
+    assertCommitted(result);
   } catch (e) {
-    if (!isConditionFailure(e)) throw e;
+    if (!isConditionFailure(e)) throw asTransientCancellation(e);
     const current = await getRequest(data, request.requestId);
     throw new AppError(
       "invalid_transition",
@@ -173,7 +228,24 @@ export async function transitionRequest(
       },
     );
   }
-  return { ...request, ...set } as JoinRequestItem;
+  const next = { ...request, ...set } as JoinRequestItem;
+  for (const key of options.clear ?? []) delete next[key];
+  return next;
+}
+
+/**
+ * The key of a request's desired route-server record. Its node is the one the membership
+ * joined with: a node replacement keeps it, so the member's BGP sessions keep their names and
+ * no route server is touched when the addresses stay the same.
+ */
+export function routeServerMemberKey(
+  request: Pick<JoinRequestItem, "networkId" | "asn" | "nodeId" | "memberNodeId">,
+) {
+  return {
+    network: request.networkId.slice(10),
+    asn: request.asn,
+    nodeId: (request.memberNodeId ?? request.nodeId).toLowerCase(),
+  };
 }
 
 /** Request by id (strongly consistent). */

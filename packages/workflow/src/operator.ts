@@ -1,10 +1,10 @@
 import { AppError } from "@ztix/core";
 import { createRequest, type JoinRequestItem, transitionRequest } from "@ztix/data";
-import { approveAndDispatch } from "./approval.ts";
+import { assertAddressRoom } from "./address-room.ts";
 import { decodeCursor, encodeCursor } from "./cursor.ts";
-import { systemActor, type WorkflowDeps } from "./deps.ts";
+import type { WorkflowDeps } from "./deps.ts";
 import { loadRequestBundle } from "./detail.ts";
-import type { DispatchOutcome } from "./dispatch.ts";
+import { type DispatchOutcome, dispatchJob } from "./dispatch.ts";
 import { allowedNetworks, userAsns } from "./eligibility.ts";
 import { mergePage, type RangeQuery, readPartition } from "./listing.ts";
 import { autoApproval } from "./policy.ts";
@@ -84,6 +84,16 @@ export async function submitRequest(
       fields: { zt_network_id: ["not an active network you may join"] },
     });
   }
+  const policy = autoApproval(deps.config);
+  if (policy.approve) {
+    // Approved at creation: refused now if no address is left (nothing is written).
+    await assertAddressRoom(deps, {
+      requestId: "",
+      networkId: input.networkId,
+      asn: input.asn,
+      nodeId: input.nodeId,
+    } as JoinRequestItem);
+  }
   const request = await createRequest(
     deps.data,
     {
@@ -97,21 +107,29 @@ export async function submitRequest(
     },
     { actorType: "user", actorId: user.userId },
     deps.now(),
+    policy.approve
+      ? {
+          actorType: "system",
+          actorId: "policy",
+          message: "approved by policy",
+          metadata: { mode: policy.mode, rule: policy.rule },
+        }
+      : undefined,
   );
-  const policy = autoApproval(deps.config);
   if (!policy.approve) return { request, autoApproved: false };
-  const out = await approveAndDispatch(deps, request, systemActor("policy"), {
-    message: "approved by policy",
-    metadata: { mode: policy.mode, rule: policy.rule },
-  });
-  return { ...out, autoApproved: true };
+  const dispatch = await dispatchJob(deps, request, "policy_auto");
+  return { request, dispatch, autoApproved: true };
 }
 
 /** The request if the user holds its ASN, else 404; with the user's ASNs for reuse. */
 async function ownedBundle(deps: WorkflowDeps, userId: string, requestId: string) {
   const [asns, bundle] = await Promise.all([
     userAsns(deps.data, userId),
-    loadRequestBundle(deps.data, requestId),
+    loadRequestBundle(
+      deps.data,
+      requestId,
+      deps.config.route_servers.map((rs) => rs.id),
+    ),
   ]);
   if (!bundle.request || !asns.some((a) => a.asn === bundle.request!.asn)) throw notFound(requestId);
   return { ...bundle, request: bundle.request };

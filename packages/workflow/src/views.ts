@@ -1,5 +1,16 @@
-import type { RuntimeConfig } from "@ztix/core";
-import type { AuditEventItem, JoinRequestItem, MembershipItem, RouteServerSyncItem } from "@ztix/data";
+import {
+  type RuntimeConfig,
+  routeServerAddressesOn,
+  routeServersOfNetwork,
+  splitNetworkId,
+} from "@ztix/core";
+import type {
+  AuditEventItem,
+  JoinRequestItem,
+  MembershipItem,
+  RouteServerStateItem,
+  RouteServerSyncItem,
+} from "@ztix/data";
 
 /** Who is looking: operators see less than admins (no user ids, no admin-only events). */
 export type Audience = "operator" | "admin";
@@ -28,6 +39,14 @@ export function requestView(r: JoinRequestItem, audience: Audience) {
     // Operators see the error only while it is the request's state; after a retry it is
     // history, which admins keep seeing (and the audit trail keeps for everyone).
     last_error: r.lastErrorCode && r.status === "failed" ? lastError(r) : null,
+    // What the request waits on while it cannot progress; operators get plain words.
+    waiting_on: r.waitingOn ?? null,
+    waiting_reason: r.waitingOn ? plainWait(r.waitingOn) : null,
+    waiting_since: r.waitingSince ?? null,
+    removal_reason: r.removalReason ?? null,
+    removed_at: r.removedAt ?? null,
+    replaces_request_id: r.replacesRequestId ?? null,
+    replaced_by_request_id: r.replacedByRequestId ?? null,
   };
   if (audience === "operator") return view;
   return {
@@ -37,7 +56,19 @@ export function requestView(r: JoinRequestItem, audience: Audience) {
     decided_by: r.decidedBy ?? null,
     correlation_id: r.correlationId,
     enqueued_at: r.enqueuedAt ?? null,
+    waiting_detail: r.waitingReason ?? null,
   };
+}
+
+/** What an operator reads about a wait: the fact and that it resolves itself, no internals. */
+function plainWait(on: string): string {
+  if (on === "controller") {
+    return "The exchange's ZeroTier controller is unavailable right now; your request continues by itself once it is back.";
+  }
+  if (on.startsWith("route_server:")) {
+    return "A route server is being updated or is unavailable; this continues by itself once it is back.";
+  }
+  return "The exchange's systems are busy; your request continues by itself shortly.";
 }
 
 export function membershipView(m: MembershipItem | null) {
@@ -53,24 +84,54 @@ export function membershipView(m: MembershipItem | null) {
 }
 
 /**
- * Every configured route server with this request's sync state on it (`pending` until the
- * worker reports), plus any server that has state but left the config. The peering addresses
- * and ASN are what the member configures on its side.
+ * Every route server serving the request's network with this request's state on it
+ * (`pending` until its reconcile reports), plus any server that has state but no longer serves
+ * the network. The peering addresses (on this network) and ASN are what the member configures
+ * on its side.
  */
-export function routeServersView(config: RuntimeConfig, syncs: RouteServerSyncItem[]) {
+export function routeServersView(
+  config: RuntimeConfig,
+  networkId: string,
+  syncs: RouteServerSyncItem[],
+  servers: RouteServerStateItem[],
+  audience: Audience,
+) {
   const byId = new Map(syncs.map((s) => [s.routeServerId, s]));
-  const configured = config.route_servers.map((rs) => {
+  const serverById = new Map(servers.map((s) => [s.routeServerId, s]));
+  /** Why this member is not on the route server yet, when the server itself is the reason. */
+  const waiting = (id: string, state: string | undefined) => {
+    const server = serverById.get(id);
+    if (state === "in_sync" || state === "removed") return {};
+    const blocked = server?.condition === "error" || server?.condition === "in_doubt";
+    if (!blocked)
+      return audience === "admin" ? { route_server_condition: server?.condition ?? "unknown" } : {};
+    // Operators get the plain fact; the route server's own error is for admins.
+    const plain =
+      "This route server cannot be configured right now; your sessions are added by themselves once it is back.";
+    return audience === "admin"
+      ? {
+          waiting_reason: plain,
+          route_server_condition: server!.condition,
+          route_server_error: server!.lastError ?? null,
+          route_server_error_code: server!.lastErrorCode ?? null,
+        }
+      : { waiting_reason: plain };
+  };
+  const suffix = splitNetworkId(networkId).suffix;
+  const network = config.networks.find((n) => n.suffix === suffix);
+  const configured = routeServersOfNetwork(config.route_servers, config.networks, suffix).map((rs) => {
     const s = byId.get(rs.id);
     byId.delete(rs.id);
+    const addresses = network ? routeServerAddressesOn(rs, network) : {};
     return {
       route_server_id: rs.id,
       asn: rs.asn,
-      peering_ipv4: rs.peering_ipv4 ?? null,
-      peering_ipv6: rs.peering_ipv6 ?? null,
+      peering_ipv4: addresses.ipv4 ?? null,
+      peering_ipv6: addresses.ipv6 ?? null,
       state: s?.state ?? "pending",
-      last_error_stage: s?.lastErrorStage ?? null,
       last_error: s?.lastError ?? null,
       updated_at: s?.updatedAt ?? null,
+      ...waiting(rs.id, s?.state),
     };
   });
   const orphans = [...byId.values()].map((s) => ({
@@ -79,7 +140,6 @@ export function routeServersView(config: RuntimeConfig, syncs: RouteServerSyncIt
     peering_ipv4: null,
     peering_ipv6: null,
     state: s.state,
-    last_error_stage: s.lastErrorStage ?? null,
     last_error: s.lastError ?? null,
     updated_at: s.updatedAt,
   }));

@@ -58,6 +58,25 @@ export const controllerErrorCodes = {
     transient: false,
     remediation: "a controller secret is not set in the secrets store",
   },
+  controller_not_restarted: {
+    transient: false,
+    remediation:
+      "the controller still serves its state from before the restore (it reads controller.d/ only at start): restart zerotier-one on the controller host (`sudo systemctl restart zerotier-one`), then run `npm run controller -- restore-validate`; if it persists, run `restore` again",
+  },
+  restore_in_progress: {
+    transient: false,
+    remediation:
+      "a restore closed the gate and has not been validated: let it finish, or finish it by hand and run `npm run controller -- restore-validate`",
+  },
+  restore_failed: {
+    transient: false,
+    remediation:
+      "a restore or its validation failed: fix what the message names, then run `npm run controller -- restore-validate` (or `restore` again)",
+  },
+  controller_gate_contended: {
+    transient: true,
+    remediation: "the gate kept changing under this write (many writers at once); it is retried by itself",
+  },
   controller_identity_changed: {
     transient: false,
     remediation:
@@ -82,6 +101,16 @@ export class ControllerError extends AppError {
 
 export function isControllerError(e: unknown): e is ControllerError {
   return e instanceof ControllerError;
+}
+
+/**
+ * Whether the controller refused *this request* (HTTP 400/422: a member it will not take), as
+ * opposed to the controller itself being the problem — a token it no longer accepts, a host key
+ * that changed, a missing network or secret, no answer at all. Only a refusal is the request's
+ * own failure; everything else is a dependency problem: close the gate (`closeGate`) and wait.
+ */
+export function isRequestRejection(e: unknown): boolean {
+  return isControllerError(e) && e.code === "controller_rejected";
 }
 
 /** Maps an HTTP status from the controller to an error, or null when it is a success. */

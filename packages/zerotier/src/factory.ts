@@ -42,11 +42,13 @@ export function createControllerProvider(config: ControllerConfig, secrets: Secr
     });
   }
   const token = secretReader(secrets, config.token.secret);
+  const onUnauthorized = () => secrets.invalidate(config.token.secret);
   const transport = config.transport;
   if (transport.kind === "direct") {
     return selfHostedProvider({
       http: httpClient({ baseUrl: transport.url, timeoutMs: config.request_timeout_ms }),
       token,
+      onUnauthorized,
     });
   }
   const ssh = new SshConnection(transport.ssh, secretReader(secrets, transport.ssh.private_key.secret));
@@ -55,5 +57,5 @@ export function createControllerProvider(config: ControllerConfig, secrets: Secr
     timeoutMs: config.request_timeout_ms,
     open: () => ssh.forward(transport.remote_host, transport.remote_port),
   });
-  return selfHostedProvider({ http, token, onClose: () => ssh.close() });
+  return selfHostedProvider({ http, token, onUnauthorized, onClose: () => ssh.close() });
 }

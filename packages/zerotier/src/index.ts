@@ -1,4 +1,3 @@
-export * from "./addresses/index.ts";
 export * from "./backup/backup.ts";
 export * from "./backup/member-check.ts";
 export * from "./backup/member-repair.ts";
@@ -11,7 +10,14 @@ export * from "./host/index.ts";
 export * from "./http.ts";
 export * from "./lifecycle/gate.ts";
 export * from "./lifecycle/gate-check.ts";
-export * from "./lifecycle/preflight.ts";
+// Not `preflight` itself: its restore_validate mode may reopen a gate a restore holds.
+export {
+  type LifecycleDeps,
+  type NetworkOutcome,
+  type PreflightReport,
+  runPreflight,
+} from "./lifecycle/preflight.ts";
+export { SENTINEL_NAME_PREFIX } from "./lifecycle/sentinel.ts";
 export * from "./lifecycle/token.ts";
 export * from "./network-settings.ts";
 export * from "./self-hosted.ts";

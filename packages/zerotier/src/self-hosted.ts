@@ -50,6 +50,8 @@ export interface SelfHostedOptions {
   /** Extra attempts after a connection-level failure (a dropped SSH channel); writes are idempotent. */
   transportRetries?: number;
   onClose?: () => Promise<void>;
+  /** The controller refused our token: forget the cached one, so a rotated secret is read next time. */
+  onUnauthorized?: () => void;
 }
 
 /** The zerotier-one controller API (`self_hosted_controller`), over a direct URL or an SSH channel. */
@@ -60,12 +62,14 @@ export function selfHostedProvider(options: SelfHostedOptions): ControllerProvid
     const token = await options.token();
     for (let attempt = 0; ; attempt++) {
       try {
-        return await options.http.send({
+        const res = await options.http.send({
           method,
           path,
           headers: { "X-ZT1-Auth": token },
           body: body === undefined ? undefined : JSON.stringify(body),
         });
+        if (res.status === 401) options.onUnauthorized?.();
+        return res;
       } catch (e) {
         const retryable = e instanceof ControllerError && e.code === "controller_unreachable";
         if (!retryable || attempt >= retries) throw e;

@@ -1,18 +1,17 @@
 import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { fileSecretStore } from "@ztix/aws";
 import { auditTrail } from "@ztix/data";
+import { type ControllerEmulator, freshEmulator } from "@ztix/zerotier-emulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type TestStack, testStack } from "../../../test/support/stack.ts";
 import { type BackupDeps, checksumKey, createBackup, listBackups } from "../src/backup/backup.ts";
-import { restoreBackup } from "../src/backup/restore.ts";
-import type { ControllerEmulator } from "../src/emulator/index.ts";
+import { restoreBackup, restoreValidate } from "../src/backup/restore.ts";
 import { createControllerProvider } from "../src/factory.ts";
 import { localControllerHost } from "../src/host/local.ts";
 import { readGate } from "../src/lifecycle/gate.ts";
 import { runPreflight } from "../src/lifecycle/preflight.ts";
 import type { ControllerProvider } from "../src/types.ts";
 import { controllerTestConfig } from "./support/config.ts";
-import { freshEmulator } from "./support/emulator.ts";
 
 let emu: ControllerEmulator;
 let stack: TestStack;
@@ -88,8 +87,23 @@ describe("controller backups", () => {
       provider,
       config: { ...deps.config, controller: { ...deps.config.controller, restart_command: "exit 3" } },
     };
-    await expect(restoreBackup(failing, backup.key)).rejects.toMatchObject({ code: "restore_failed" });
+    await expect(restoreBackup(failing, backup.key)).rejects.toMatchObject({
+      code: "restore_failed",
+      transient: false,
+    });
     expect(await readGate(stack.data)).toMatchObject({ gateOpen: false, reasonCode: "restore_failed" });
-    expect((await runPreflight({ config: deps.config, data: stack.data, provider })).ok).toBe(true);
+    // The files were replaced but the controller never restarted: no preflight may reopen it.
+    const lifecycle = { config: deps.config, data: stack.data, provider };
+    expect(await runPreflight(lifecycle)).toMatchObject({ ok: false, error: { code: "restore_failed" } });
+    expect(await restoreValidate(lifecycle)).toMatchObject({
+      ok: false,
+      error: { code: "controller_not_restarted" },
+    });
+    await emu.restart(); // the operator restarts zerotier-one by hand
+    expect(await restoreValidate(lifecycle)).toMatchObject({
+      ok: true,
+      reopened: true,
+      restart: { proven: true },
+    });
   });
 });

@@ -2,16 +2,16 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileSecretStore, type SecretStore } from "@ztix/aws";
 import { auditTrail } from "@ztix/data";
+import { type ControllerEmulator, freshEmulator, raw } from "@ztix/zerotier-emulator";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type TestStack, testStack } from "../../../test/support/stack.ts";
-import type { ControllerEmulator } from "../src/emulator/index.ts";
+import { ControllerError } from "../src/errors.ts";
 import { createControllerProvider } from "../src/factory.ts";
-import { readGate } from "../src/lifecycle/gate.ts";
+import { closeGate, readGate } from "../src/lifecycle/gate.ts";
 import { checkGate } from "../src/lifecycle/gate-check.ts";
 import { type LifecycleDeps, runPreflight } from "../src/lifecycle/preflight.ts";
 import { reloadToken } from "../src/lifecycle/token.ts";
 import { controllerTestConfig, LAN } from "./support/config.ts";
-import { freshEmulator, raw } from "./support/emulator.ts";
 
 let emu: ControllerEmulator;
 let stack: TestStack;
@@ -200,7 +200,10 @@ describe("controller identity", () => {
     await runPreflight(deps);
     const identity = join(emu.homeDir, "identity.public");
     const original = readFileSync(identity, "utf8");
-    writeFileSync(identity, original.replace(emu.address, "0badc0ffee"));
+    const address = emu.address;
+    writeFileSync(identity, original.replace(address, "0badc0ffee"));
+    // zerotier-one reads its identity at start: the new address shows only after a restart.
+    await emu.restart();
     try {
       const refused = await runPreflight(deps);
       expect(refused.error?.code).toBe("controller_identity_changed");
@@ -211,12 +214,13 @@ describe("controller identity", () => {
       const accepted = await runPreflight({ ...deps, acceptNewIdentity: true });
       expect(accepted.ok).toBe(true);
       expect(accepted.networks[0]).toMatchObject({ networkId: "0badc0ffee000001", action: "created" });
-      expect(accepted.deactivated).toEqual([`${emu.address}000001`, `${emu.address}000002`]);
+      expect(accepted.deactivated).toEqual([`${address}000001`, `${address}000002`]);
     } finally {
       writeFileSync(identity, original);
+      await emu.restart();
       await runPreflight({ ...deps, acceptNewIdentity: true });
     }
-    expect((await readGate(stack.data))?.controllerAddress).toBe(emu.address);
+    expect((await readGate(stack.data))?.controllerAddress).toBe(address);
   });
 });
 
@@ -224,33 +228,110 @@ describe("gate check before a job", () => {
   it("trusts a fresh open gate without calling the controller", async () => {
     await runPreflight(deps);
     const before = emu.requests.length;
-    expect(await checkGate(deps)).toEqual({ open: true, controllerAddress: emu.address });
+    expect(await checkGate(deps)).toEqual({ open: true, controllerAddress: emu.address, reopened: false });
     expect(emu.requests.length).toBe(before);
   });
 
-  it("keeps a gate closed for a permanent reason closed without retrying preflight", async () => {
+  it("re-checks a fresh open gate at once when the caller just met a 401, and closes it", async () => {
+    await runPreflight(deps);
+    setToken("a-token-the-controller-no-longer-takes");
+    const seen = await deps.provider.getMember(`${emu.address}000001`, "0c0ffee000").catch((e: unknown) => e);
+    expect(seen).toMatchObject({ code: "controller_unauthorized" });
+    // Without being told, the fresh gate is trusted until preflight_max_age_seconds.
+    expect(await checkGate(deps)).toMatchObject({ open: true });
+    expect(await checkGate(deps, { after: seen })).toMatchObject({
+      open: false,
+      code: "controller_unauthorized",
+    });
+    expect(await readGate(stack.data)).toMatchObject({
+      gateOpen: false,
+      reasonCode: "controller_unauthorized",
+    });
+    setToken(emu.token);
+    await runPreflight(deps);
+  });
+
+  it("keeps the gate open when the 401 the caller met does not repeat", async () => {
+    await runPreflight(deps);
+    const before = emu.requests.length;
+    const stale401 = new ControllerError("controller_unauthorized", "POST member: HTTP 401");
+    expect(await checkGate(deps, { after: stale401 })).toEqual({
+      open: true,
+      controllerAddress: emu.address,
+      reopened: false,
+    });
+    expect(emu.requests.length).toBeGreaterThan(before); // it did ask the controller
+  });
+
+  it("trusts a fresh open gate after an error a preflight cannot settle (a 500)", async () => {
+    await runPreflight(deps);
+    const before = emu.requests.length;
+    const err = new ControllerError("controller_server_error", "POST member: HTTP 500");
+    expect(await checkGate(deps, { after: err })).toMatchObject({ open: true });
+    expect(emu.requests.length).toBe(before);
+  });
+
+  it("reopens a gate closed on a wrong token by itself once the right one is in the store", async () => {
     setToken("wrong-token");
     await runPreflight(deps);
-    setToken(emu.token); // fixed in the store, but nobody reloaded: an operator must act
+    expect(await checkGate(deps)).toMatchObject({ open: false, code: "controller_unauthorized" });
+    setToken(emu.token); // fixed in the store; nobody touches the gate or the requests
+    const later = { ...deps, now: () => new Date(Date.now() + 60_000) };
+    expect(await checkGate(later)).toMatchObject({ open: true, reopened: true });
+  });
+
+  it("keeps a gate closed for a reason only an operator can clear, without retrying preflight", async () => {
+    await closeGate(
+      { data: stack.data },
+      new ControllerError("controller_identity_changed", "the controller is now another node"),
+    );
     const before = emu.requests.length;
     const stale = { ...deps, now: () => new Date(Date.now() + 3600_000) };
-    expect(await checkGate(stale)).toMatchObject({ open: false, code: "controller_unauthorized" });
+    expect(await checkGate(stale)).toMatchObject({ open: false, code: "controller_identity_changed" });
     expect(emu.requests.length).toBe(before);
   });
 
-  it("re-checks a gate closed for a transient reason once the retry interval passed", async () => {
+  it("re-checks a gate closed for a transient reason once the retry interval passed, and says it reopened", async () => {
     emu.setReady(false);
     await runPreflight(deps);
     emu.setReady(true);
     expect(await checkGate(deps)).toMatchObject({ open: false, code: "controller_not_ready" });
     const later = { ...deps, now: () => new Date(Date.now() + 60_000) };
-    expect(await checkGate(later)).toMatchObject({ open: true });
+    expect(await checkGate(later)).toMatchObject({ open: true, reopened: true });
+    const muchLater = { ...deps, now: () => new Date(Date.now() + 3600_000) };
+    expect(await checkGate(muchLater)).toMatchObject({ open: true, reopened: false });
+  });
+});
+
+describe("reporting a reopened gate", () => {
+  it("reports reopened only for the preflight that took the gate from closed to open", async () => {
+    emu.setReady(false);
+    expect(await runPreflight(deps)).toMatchObject({ ok: false, reopened: false });
+    emu.setReady(true);
+    expect(await runPreflight(deps)).toMatchObject({ ok: true, reopened: true });
+    expect(await runPreflight(deps)).toMatchObject({ ok: true, reopened: false });
+  });
+
+  it("closes the gate on a worker's 401 through closeGate, and the next successful preflight reports it reopened", async () => {
+    await runPreflight(deps);
+    setToken("wrong-token");
+    const e = await deps.provider
+      .upsertMember(`${emu.address}000001`, "0c0ffee001", {
+        authorized: true,
+        ipAssignments: [],
+        name: "AS64500",
+      })
+      .catch((err: unknown) => err);
+    expect(await closeGate(deps, e)).toMatchObject({ applied: true });
+    expect(await checkGate(deps)).toMatchObject({ open: false, code: "controller_unauthorized" });
+    setToken(emu.token);
+    expect(await reloadToken(deps)).toMatchObject({ ok: true, reopened: true });
   });
 });
 
 describe("token reload", () => {
   it("reopens the gate after the rotated token is stored and reloaded", async () => {
-    emu.rotateToken("rotated-token");
+    await emu.rotateToken("rotated-token");
     const failing = await runPreflight(deps);
     expect(failing.error?.code).toBe("controller_unauthorized");
     setToken("rotated-token");
@@ -260,11 +341,11 @@ describe("token reload", () => {
     expect((await auditTrail(stack.data, "controller")).map((e) => e.action)).toContain(
       "controller.token_reloaded",
     );
-    emu.rotateToken("lifecycle-token");
+    await emu.rotateToken("lifecycle-token");
   });
 
   it("keeps the gate closed when the reloaded token is still wrong", async () => {
-    emu.rotateToken("rotated-again");
+    await emu.rotateToken("rotated-again");
     const report = await reloadToken(deps);
     expect(report.ok).toBe(false);
     expect(await readGate(stack.data)).toMatchObject({
@@ -274,6 +355,6 @@ describe("token reload", () => {
     expect((await auditTrail(stack.data, "controller")).map((e) => e.action)).toContain(
       "controller.token_reload_failed",
     );
-    emu.rotateToken("lifecycle-token");
+    await emu.rotateToken("lifecycle-token");
   });
 });

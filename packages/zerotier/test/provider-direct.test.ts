@@ -2,14 +2,13 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileSecretStore } from "@ztix/aws";
+import { type ControllerEmulator, freshEmulator } from "@ztix/zerotier-emulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ControllerEmulator } from "../src/emulator/index.ts";
 import type { ControllerError } from "../src/errors.ts";
 import { createControllerProvider } from "../src/factory.ts";
 import type { ControllerProvider } from "../src/types.ts";
 import { controllerTestConfig } from "./support/config.ts";
 import { providerContract } from "./support/contract.ts";
-import { freshEmulator } from "./support/emulator.ts";
 
 function secretsFile(values: Record<string, string>) {
   const path = join(mkdtempSync(join(tmpdir(), "ztix-secrets-")), "secrets.json");

@@ -2,16 +2,15 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileSecretStore } from "@ztix/aws";
+import { type ControllerEmulator, freshEmulator } from "@ztix/zerotier-emulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { requireSystem } from "../../../test/support/system.ts";
-import type { ControllerEmulator } from "../src/emulator/index.ts";
 import type { ControllerError } from "../src/errors.ts";
 import { createControllerProvider } from "../src/factory.ts";
 import { createControllerHost } from "../src/host/index.ts";
 import type { ControllerProvider } from "../src/types.ts";
 import { controllerTestConfig } from "./support/config.ts";
 import { providerContract } from "./support/contract.ts";
-import { freshEmulator } from "./support/emulator.ts";
 import { sshdPresent, startSshd, type TestSshd } from "./support/sshd.ts";
 
 const run = requireSystem("sshd", sshdPresent());
@@ -105,11 +104,15 @@ describe.skipIf(!run)("controller over SSH (real sshd on loopback forwarding to 
     // Lose the database, push the archive back over SSH: the networks return.
     const before = await provider.listNetworks();
     expect(before.length).toBeGreaterThan(0);
+    // The controller reads controller.d/ at start, so each step restarts it as an operator would.
     rmSync(join(emu.homeDir, "controller.d"), { recursive: true, force: true });
+    await emu.restart();
     expect(await provider.listNetworks()).toEqual([]);
     await host.writeArchive(Buffer.concat(chunks));
+    await emu.restart();
     expect(await provider.listNetworks()).toEqual(before);
     await expect(host.writeArchive(Buffer.from("not a tarball"))).rejects.toThrow(/restoring into/);
+    await emu.restart();
     expect(await provider.listNetworks()).toEqual(before);
     await host.close();
   });

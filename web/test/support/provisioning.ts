@@ -3,8 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileSecretStore } from "@ztix/aws";
 import { createLogger, type RuntimeConfig, type RuntimeConfigInput } from "@ztix/core";
+import { RouteServerConnections } from "@ztix/route-servers";
 import { createControllerProvider, runPreflight } from "@ztix/zerotier";
-import { type ControllerEmulator, startControllerEmulator } from "@ztix/zerotier/emulator";
+import { type ControllerEmulator, startControllerEmulator } from "@ztix/zerotier-emulator";
 import { sharedProvider, startPoller, type WorkerDeps } from "../../../functions/worker/src/index.ts";
 import { startBird } from "../../../packages/route-servers/test/support/bird.ts";
 import {
@@ -94,7 +95,7 @@ export async function startProvisioningBackends(): Promise<ProvisioningBackends>
       });
       assertLoopback(host.config.ssh.host);
       // Distinct peering addresses on the LAN, so the page shows one session set per server.
-      host.config = { ...host.config, peering_ipv4: `192.0.2.${n}`, peering_ipv6: `2001:db8:100::${n}` };
+      host.config = { ...host.config, peering_ipv4: [`192.0.2.${n}`], peering_ipv6: [`2001:db8:100::${n}`] };
       routeServers.push(host);
     }
     const host = (id: string) => {
@@ -119,7 +120,7 @@ export async function startProvisioningBackends(): Promise<ProvisioningBackends>
           request_timeout_ms: 2000,
         },
         route_servers: routeServers.map((h) => h.config),
-        route_server_policy: { allow_documentation_resources: true, lock_wait_seconds: 5 },
+        route_server_policy: { allow_documentation_resources: true },
       },
       async controllerMember(networkId, nodeId) {
         const res = await fetch(`${emulator.url}/controller/network/${networkId}/member/${nodeId}`, {
@@ -169,6 +170,9 @@ export async function startWorker(stack: TestStack, config: RuntimeConfig): Prom
     data: stack.data,
     secrets,
     provider,
+    sqs: stack.sqs,
+    queueUrl: stack.queueUrl,
+    connections: new RouteServerConnections(secrets),
     log: createLogger({
       level: (process.env.TEST_LOG_LEVEL as "debug") ?? "info",
       sink: (line) => {
@@ -179,6 +183,8 @@ export async function startWorker(stack: TestStack, config: RuntimeConfig): Prom
     now: () => new Date(),
     // Quick in-job retries: the suite's failures are permanent ones, met at once.
     retry: { attempts: 3, baseDelayMs: 2, maxDelayMs: 10 },
+    // Reconciles that wait come back quickly: a route server brought back is seen within seconds.
+    waitBackoff: { baseMs: 300, maxMs: 2000 },
     metricSink: () => undefined,
   };
   const report = await runPreflight({
@@ -191,13 +197,24 @@ export async function startWorker(stack: TestStack, config: RuntimeConfig): Prom
     await provider().close();
     throw new Error(`preflight failed: ${report.error?.code}: ${report.error?.message}`);
   }
-  const poller = startPoller({ deps, sqs: stack.sqs, queueUrl: stack.queueUrl, waitTimeSeconds: 1 });
+  // Several loops, as Lambda runs message groups side by side: provisioning jobs and each
+  // route server's reconciles. Retries come back quickly (a route server brought back).
+  const poller = startPoller({
+    deps,
+    sqs: stack.sqs,
+    queueUrl: stack.queueUrl,
+    waitTimeSeconds: 1,
+    loops: 3,
+    retryVisibilitySeconds: 1,
+    maxRetryVisibilitySeconds: 3,
+  });
   return {
     networkIds: Object.fromEntries(report.networks.map((n) => [n.suffix, n.networkId])),
     log,
     async stop() {
       await poller.stop();
       await provider().close();
+      await deps.connections.closeAll();
     },
   };
 }

@@ -8,6 +8,7 @@ import type { AppEnv } from "../env.ts";
 export function handleError(err: Error, c: Context<AppEnv>) {
   if (err instanceof AppError) {
     if (err.status >= 500) c.get("log")?.error("request failed", { code: err.code, error: err });
+    if (err.status === 503) c.header("Retry-After", "5");
     return c.json(err.toJSON(), err.status as ContentfulStatusCode);
   }
   if (err instanceof HTTPException) {
@@ -15,7 +16,7 @@ export function handleError(err: Error, c: Context<AppEnv>) {
       err.status === 413 ? "payload_too_large" : err.status === 401 ? "unauthenticated" : "bad_request";
     return c.json({ error: { code, message: err.message || code, details: {} } }, err.status);
   }
-  if (isOverloaded(err)) {
+  if (isOverloaded(err) || isUnavailable(err)) {
     c.get("log")?.warn("backend overloaded", { error: err });
     c.header("Retry-After", "1");
     return c.json(
@@ -44,6 +45,15 @@ const overloadNames = new Set([
   "ServiceUnavailable",
   "InternalServerError",
 ]);
+
+/**
+ * A dependency that did not answer (DynamoDB or SQS down, paused, unreachable: the AWS client
+ * factory marks such errors transient) is not the caller's fault and not our bug: 503.
+ */
+function isUnavailable(err: Error): boolean {
+  const e = err as { transient?: unknown; cause?: { transient?: unknown } };
+  return (e.transient ?? e.cause?.transient) === true;
+}
 
 /** AWS throttling and transient server faults: the client should retry, so 503, not 500. */
 function isOverloaded(err: Error): boolean {

@@ -6,6 +6,8 @@ import type { AppEnv } from "../env.ts";
 
 /** Attaches the signed-in user when a live session cookie came with the request. */
 export const sessionMiddleware = createMiddleware<AppEnv>(async function attachSession(c, next) {
+  // Health answers without touching sessions: it must work while DynamoDB is down.
+  if (c.req.path.endsWith("/api/v1/health")) return next();
   const { config, data, now } = c.get("deps");
   const token = getCookie(c, config.session.cookie_name);
   if (token && token.length <= 128) {

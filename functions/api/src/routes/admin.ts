@@ -4,8 +4,11 @@ import {
   auditView,
   dispatchView,
   listAdminRequests,
+  listRouteServers,
   membershipView,
+  reconcileRouteServerNow,
   rejectRequest,
+  removeMembership,
   requestView,
   retryRequest,
   routeServersView,
@@ -14,8 +17,13 @@ import { Hono } from "hono";
 import type { AppEnv } from "../env.ts";
 import { authOf, requireAdmin } from "../middleware/guards.ts";
 import { parseOptionalJsonBody } from "../schemas/body.ts";
-import { requestIdParam } from "../schemas/params.ts";
-import { adminListQuerySchema, emptyBodySchema, rejectBodySchema } from "../schemas/requests.ts";
+import { requestIdParam, routeServerIdParam } from "../schemas/params.ts";
+import {
+  adminListQuerySchema,
+  emptyBodySchema,
+  rejectBodySchema,
+  removeBodySchema,
+} from "../schemas/requests.ts";
 import { parseJsonBody, parseQuery } from "../validation.ts";
 
 /**
@@ -33,6 +41,8 @@ import { parseJsonBody, parseQuery } from "../validation.ts";
  * | POST /admin/requests/{id}/approve      | 1 GetItem + 1 TransactWrite (+1 PutItem on a lost    |
  * | POST /admin/requests/{id}/retry        |  enqueue; +1 GetItem when another admin won)         |
  * | POST /admin/requests/{id}/reject       | 1 GetItem + 1 TransactWrite                          |
+ * | GET /admin/route-servers               | 1 BatchGetItem (every route server's state)          |
+ * | POST /admin/route-servers/{id}/reconcile | 1 UpdateItem + 1 PutItem (audit); 1 SQS send        |
  */
 export const adminRoutes = new Hono<AppEnv>()
   .use("/admin/*", requireAdmin)
@@ -58,7 +68,13 @@ export const adminRoutes = new Hono<AppEnv>()
     return c.json({
       request: requestView(detail.request, "admin"),
       membership: membershipView(detail.membership),
-      route_servers: routeServersView(deps.config, detail.syncs),
+      route_servers: routeServersView(
+        deps.config,
+        detail.request.networkId,
+        detail.syncs,
+        detail.servers,
+        "admin",
+      ),
       events: detail.events.map((e) => auditView(e, "admin")),
     });
   })
@@ -73,6 +89,25 @@ export const adminRoutes = new Hono<AppEnv>()
     const body = await parseJsonBody(c, rejectBodySchema);
     const request = await rejectRequest(c.get("deps"), authOf(c).user.userId, id, body.reason);
     return c.json({ request: requestView(request, "admin") });
+  })
+  .get("/admin/route-servers", async (c) => {
+    return c.json({ items: await listRouteServers(c.get("deps")) });
+  })
+  .post("/admin/route-servers/:id/reconcile", async (c) => {
+    await parseOptionalJsonBody(c, emptyBodySchema);
+    const id = routeServerIdParam(c.req.param("id"));
+    const out = await reconcileRouteServerNow(
+      c.get("deps"),
+      { type: "admin", id: authOf(c).user.userId },
+      id,
+    );
+    return c.json(out, 202);
+  })
+  .post("/admin/requests/:id/remove", async (c) => {
+    const id = requestIdParam(c.req.param("id"));
+    const body = await parseJsonBody(c, removeBodySchema);
+    const out = await removeMembership(c.get("deps"), authOf(c).user.userId, id, body.reason);
+    return c.json({ request: requestView(out.request, "admin"), dispatch: dispatchView(out.dispatch) });
   })
   .post("/admin/requests/:id/retry", async (c) => {
     const id = requestIdParam(c.req.param("id"));

@@ -1,9 +1,7 @@
 import {
   type AuthMethod,
-  addressSourcesFromEnv,
   authenticateLocal,
   checkProfile,
-  clientAddress,
   completeAuthorization,
   createSession,
   deleteSession,
@@ -11,6 +9,7 @@ import {
   normalizeUsername,
   randomToken,
   recordAuthAttempt,
+  reserveSignInStart,
   startAuthorization,
   syncPeeringDbUser,
   userAsns,
@@ -21,7 +20,13 @@ import { type Context, Hono } from "hono";
 import { getCookie, setCookie } from "hono/cookie";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { z } from "zod";
-import { clearSessionCookie, secureCookies, setCsrfCookie, setSessionCookie } from "../cookies.ts";
+import {
+  CSRF_COOKIE,
+  clearSessionCookie,
+  secureCookies,
+  setCsrfCookie,
+  setSessionCookie,
+} from "../cookies.ts";
 import type { AppEnv } from "../env.ts";
 import { csrfTokenOf } from "../middleware/csrf.ts";
 import { authOf, requireUser } from "../middleware/guards.ts";
@@ -30,28 +35,36 @@ import { parseJsonBody } from "../validation.ts";
 /** HttpOnly cookie tying a pending PeeringDB sign-in to the browser that started it. */
 const OIDC_BINDING_COOKIE = "ztix_oidc";
 const OIDC_COOKIE_PATH = "/api/v1/auth/peeringdb";
-const bindingPattern = /^[A-Za-z0-9_-]{43}$/;
 
 const localLoginSchema = z.strictObject({
   username: z.string().min(1).max(256),
   password: z.string().min(1).max(1024),
 });
 
-/** What the SPA's /auth/callback page got in its query: a code, or the provider's error. */
+/**
+ * What the SPA's /auth/callback page got in its query: a code, or the provider's error.
+ * Codes are short opaque tokens of printable ASCII (RFC 6749 VSCHAR; PeeringDB's are ~30
+ * characters): anything longer or stranger is refused here, never sent to the provider.
+ */
 const callbackSchema = z
   .object({
-    code: z.string().min(1).max(4096).optional(),
+    code: z
+      .string()
+      .min(1)
+      .max(1024)
+      .regex(/^[\x20-\x7e]+$/, "must be printable ASCII")
+      .optional(),
     error: z.string().min(1).max(128).optional(),
     state: z.string().min(1).max(512),
+    /** RFC 9207: the issuer the provider names in its redirect; checked against ours when sent. */
+    iss: z.string().min(1).max(2048).optional(),
   })
   .refine((b) => (b.code === undefined) !== (b.error === undefined), "send either code or error");
 
 type Ctx = Context<AppEnv>;
 
-const addressOf = (c: Ctx) =>
-  clientAddress(
-    addressSourcesFromEnv(c.env, c.req.header("x-forwarded-for"), c.req.header("cloudfront-viewer-address")),
-  );
+/** The client's address as the front vouches for it (see middleware/front.ts). */
+const addressOf = (c: Ctx) => c.get("clientAddress");
 
 /** What `/auth/me` and every successful sign-in answer. */
 async function mePayload(c: Ctx, auth: { userId: string; method: AuthMethod }) {
@@ -173,8 +186,26 @@ export const authRoutes = new Hono<AppEnv>()
 
   .post("/auth/peeringdb/start", async (c) => {
     const { data, config, now } = c.get("deps");
-    const existing = getCookie(c, OIDC_BINDING_COOKIE);
-    const binding = existing && bindingPattern.test(existing) ? existing : randomToken();
+    const address = addressOf(c);
+    // Every start stores a state row: count it against the address and the browser first.
+    // The browser is its CSRF cookie, which (unlike the binding) survives from start to start.
+    const verdict = await reserveSignInStart(data, { address, browser: getCookie(c, CSRF_COOKIE) }, now());
+    if (verdict.blocked) {
+      // Logged, not audited: a flood of refused starts must not turn into a flood of rows.
+      c.get("log").warn("auth.start_throttled", { address, reason: verdict.reason });
+      c.header("Retry-After", String(verdict.retryAfterSeconds));
+      const refusal = new LoginRefused(
+        "too_many_requests",
+        "too many PeeringDB sign-ins started; try again later",
+        `throttled_${verdict.reason}`,
+        { retry_after_seconds: verdict.retryAfterSeconds },
+      );
+      return c.json(refusal.toJSON(), 429);
+    }
+    // A fresh binding per start, never the one the browser brings: a binding serves one
+    // sign-in, and one planted in or leaked from a browser dies at its next start. (So when
+    // two tabs start, the later one wins; the earlier gets invalid_state and starts again.)
+    const binding = randomToken();
     try {
       const url = await startAuthorization(data, config, { binding, now: now() });
       setCookie(c, OIDC_BINDING_COOKIE, binding, {
@@ -186,7 +217,7 @@ export const authRoutes = new Hono<AppEnv>()
       });
       return c.json({ authorization_url: url });
     } catch (e) {
-      return refuse(c, "peeringdb", e, { address: addressOf(c) });
+      return refuse(c, "peeringdb", e, { address });
     }
   })
 

@@ -2,9 +2,11 @@ import {
   auditView,
   cancelRequest,
   dispatchView,
+  leaveMembership,
   listOperatorRequests,
   membershipView,
   operatorRequestDetail,
+  requestNodeReplacement,
   requestView,
   routeServersView,
   submitRequest,
@@ -14,7 +16,12 @@ import type { AppEnv } from "../env.ts";
 import { authOf, requireUser } from "../middleware/guards.ts";
 import { parseOptionalJsonBody } from "../schemas/body.ts";
 import { requestIdParam } from "../schemas/params.ts";
-import { emptyBodySchema, newRequestBodySchema, operatorListQuerySchema } from "../schemas/requests.ts";
+import {
+  emptyBodySchema,
+  newRequestBodySchema,
+  operatorListQuerySchema,
+  replaceNodeBodySchema,
+} from "../schemas/requests.ts";
 import { parseJsonBody, parseQuery } from "../validation.ts";
 
 /**
@@ -31,6 +38,9 @@ import { parseJsonBody, parseQuery } from "../validation.ts";
  * | GET /requests                 | 1 Query (ASNs) + 1 Query per ASN                         |
  * | GET /requests/{id}            | 1 Query (ASNs) + 1 GetItem + 1 GetItem + 2 Query         |
  * | POST /requests/{id}/cancel    | 1 Query (ASNs) + 1 GetItem + 1 TransactWrite             |
+ * | POST /requests/{id}/leave     | 1 Query (ASNs) + 1 GetItem + 1 TransactWrite (+ 1 UpdateItem|
+ * |                               |  per route server of the network); SQS sends             |
+ * | POST /requests/{id}/replace-node | 1 Query (ASNs) + 1 GetItem + 1 TransactWrite          |
  */
 export const requestsRoutes = new Hono<AppEnv>()
   .post("/requests", requireUser, async (c) => {
@@ -68,9 +78,37 @@ export const requestsRoutes = new Hono<AppEnv>()
     return c.json({
       request: requestView(detail.request, "operator"),
       membership: membershipView(detail.membership),
-      route_servers: routeServersView(deps.config, detail.syncs),
+      route_servers: routeServersView(
+        deps.config,
+        detail.request.networkId,
+        detail.syncs,
+        detail.servers,
+        "operator",
+      ),
       events: detail.events.map((e) => auditView(e, "operator")),
     });
+  })
+  .post("/requests/:id/leave", requireUser, async (c) => {
+    const { user } = authOf(c);
+    const id = requestIdParam(c.req.param("id"));
+    await parseOptionalJsonBody(c, emptyBodySchema);
+    const out = await leaveMembership(c.get("deps"), user.userId, id);
+    return c.json({ request: requestView(out.request, "operator"), dispatch: dispatchView(out.dispatch) });
+  })
+  .post("/requests/:id/replace-node", requireUser, async (c) => {
+    const deps = c.get("deps");
+    const { user } = authOf(c);
+    const id = requestIdParam(c.req.param("id"));
+    const body = await parseJsonBody(c, replaceNodeBodySchema);
+    const out = await requestNodeReplacement(deps, user.userId, id, body.node_id, c.get("correlationId"));
+    return c.json(
+      {
+        request: requestView(out.request, "operator"),
+        auto_approved: out.autoApproved,
+        dispatch: out.dispatch ? dispatchView(out.dispatch) : null,
+      },
+      201,
+    );
   })
   .post("/requests/:id/cancel", requireUser, async (c) => {
     const { user } = authOf(c);

@@ -7,3 +7,11 @@ export function requestIdParam(id: string | undefined): string {
   if (!parsed.success) throw new AppError("not_found", "no such request", { request_id: id ?? null });
   return parsed.data.toLowerCase();
 }
+
+/** The `{id}` of a route-server route: its configured id; anything else names none (404). */
+export function routeServerIdParam(id: string | undefined): string {
+  if (!id || !/^[a-z][a-z0-9-]{0,31}$/.test(id)) {
+    throw new AppError("not_found", "no such route server", { route_server_id: id ?? null });
+  }
+  return id;
+}

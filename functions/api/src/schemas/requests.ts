@@ -34,15 +34,43 @@ const freeText = (max: number) =>
     .max(max, `at most ${max} characters`)
     .refine((s) => !hasControlCharacter(s), "no control characters");
 
+/**
+ * A ZeroTier node id as people paste it: any case, surrounding blanks, or the whole line
+ * `zerotier-cli info` prints (`200 info a1b2c3d4e5 1.14.1 ONLINE`). Read as the 10 lower-case
+ * hex digits it names, with a message that says what is wrong when it names none.
+ */
+export const nodeIdInputSchema = z
+  .string()
+  .max(200, "a node id is 10 hex digits")
+  .transform((raw) => {
+    const text = raw.trim();
+    const info = /^200 info ([0-9a-fA-F]{10})\b/.exec(text);
+    return (info ? info[1]! : text).toLowerCase();
+  })
+  .superRefine((v, ctx) => {
+    if (!/^[0-9a-f]*$/.test(v)) ctx.addIssue({ code: "custom", message: "only hex digits (0-9, a-f)" });
+    else if (v.length !== 10)
+      ctx.addIssue({ code: "custom", message: `must be 10 hex digits, not ${v.length}` });
+  })
+  .pipe(nodeIdSchema);
+
 /** POST /requests: unknown fields are refused (strict). */
 export function newRequestBodySchema(config: RuntimeConfig) {
   return z.strictObject({
     asn: asnSchema(asnPolicyOf(config)),
     zt_network_id: networkIdSchema,
-    node_id: nodeIdSchema,
+    node_id: nodeIdInputSchema,
     notes: freeText(1000).optional(),
   });
 }
+
+/** POST /requests/{id}/replace-node. */
+export const replaceNodeBodySchema = z.strictObject({ node_id: nodeIdInputSchema });
+
+/** POST /admin/requests/{id}/remove: the operator reads the reason. */
+export const removeBodySchema = z.strictObject({
+  reason: freeText(1000).pipe(z.string().min(1, "a reason is required")),
+});
 
 /** POST /admin/requests/{id}/reject. */
 export const rejectBodySchema = z.strictObject({

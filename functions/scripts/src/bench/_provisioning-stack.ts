@@ -1,8 +1,9 @@
 /**
  * What the provisioning bench sections share: the local stack (DynamoDB Local + fauxqs), the
  * controller emulator, a runtime config, the worker's dependencies, a passed preflight, and
- * job outcomes tracked from the poller (so a bench never polls DynamoDB Local while it
- * measures). Everything started is registered for cleanup as it is made.
+ * the moment each request became active, taken from the worker's own ProvisioningLatency
+ * metric (so a bench never polls DynamoDB Local while it measures). Everything started is
+ * registered for cleanup as it is made.
  */
 import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -13,8 +14,9 @@ import { documentClient, dynamoClient, fileSecretStore, s3Client, sqsClient } fr
 import { createLogger, type RuntimeConfig, type RuntimeConfigInput, runtimeConfigSchema } from "@ztix/core";
 import { createRequest, createService, type DataService, type JoinRequestItem } from "@ztix/data";
 import { bootstrapResources, startDynamoDbLocal, startFauxqsServer } from "@ztix/local-stack";
+import { RouteServerConnections } from "@ztix/route-servers";
 import { createControllerProvider, runPreflight } from "@ztix/zerotier";
-import { startControllerEmulator } from "@ztix/zerotier/emulator";
+import { startControllerEmulator } from "@ztix/zerotier-emulator";
 import { sharedProvider, type WorkerDeps } from "../../../worker/src/deps.ts";
 import type { QueueMessage } from "../../../worker/src/messages.ts";
 import type { JobOutcome } from "../../../worker/src/process-job.ts";
@@ -29,7 +31,7 @@ export interface ProvisioningStack {
   config: RuntimeConfig;
   deps: WorkerDeps;
   networkId: string;
-  /** Give to `startPoller({ onOutcome })`: records when each job ended. */
+  /** Give to `startPoller({ onOutcome })`: notices provisioning jobs that failed. */
   onOutcome(message: QueueMessage, outcome: JobOutcome): void;
   /** Resolves with the end times once every id is active; throws on a job that ended otherwise. */
   waitActive(ids: Iterable<string>, timeoutMs?: number): Promise<Map<string, number>>;
@@ -111,21 +113,32 @@ export async function startProvisioningStack(options: {
     });
     const data = createService({ client: documentClient(ddb), table: names.tableName });
     const secrets = fileSecretStore(secretsPath);
+    const finished = new Map<string, number>();
     const deps: WorkerDeps = {
       config,
       data,
       secrets,
       provider: sharedProvider(() => createControllerProvider(config.controller, secrets)),
-      log: createLogger({ level: "error", sink: () => undefined }),
+      sqs,
+      queueUrl: created.queueUrl,
+      connections: new RouteServerConnections(secrets),
+      // ZTIX_BENCH_LOG=1 shows the worker's own log lines (per-stage timings of each reconcile).
+      log: process.env.ZTIX_BENCH_LOG
+        ? createLogger({ level: "info", sink: (l) => process.stderr.write(`${l}\n`) })
+        : createLogger({ level: "error", sink: () => undefined }),
       now: () => new Date(),
-      metricSink: () => undefined,
+      // The worker's own signal that a request went active (one EMF line per request).
+      metricSink: (line) => {
+        const m = JSON.parse(line) as { ProvisioningLatency?: number; requestId?: string };
+        if (m.ProvisioningLatency !== undefined && m.requestId) finished.set(m.requestId, performance.now());
+      },
     };
     defer(() => deps.provider().close());
+    defer(() => deps.connections.closeAll());
     const preflight = await runPreflight({ config, data, provider: deps.provider() });
     if (!preflight.ok) throw new Error(`controller preflight failed: ${preflight.error?.message}`);
     const networkId = `${emu.address}000001`;
 
-    const finished = new Map<string, number>();
     let failure: string | undefined;
     let asn = 4_200_000_000;
     return {
@@ -139,11 +152,13 @@ export async function startProvisioningStack(options: {
       defer,
       stop,
       onOutcome(message, outcome) {
-        const requestId = (JSON.parse(message.body) as { requestId: string }).requestId;
-        if (outcome.action === "ack" && outcome.result === "active")
-          finished.set(requestId, performance.now());
-        else if (outcome.action === "ack")
-          failure = `request ${requestId} ended ${outcome.result}: ${outcome.reason}`;
+        const job = JSON.parse(message.body) as { kind: string; requestId?: string };
+        if (
+          job.kind === "provision" &&
+          outcome.action === "ack" &&
+          ["failed", "skipped"].includes(outcome.result)
+        )
+          failure = `request ${job.requestId} ended ${outcome.result}: ${outcome.reason}`;
       },
       async waitActive(ids, timeoutMs = 120_000) {
         const wanted = [...ids];

@@ -2,14 +2,14 @@
  * Approve → `active` latency with two route servers on loopback: the local stack (DynamoDB
  * Local + fauxqs), the controller emulator, and two BIRD daemons reached over a real sshd with
  * a pinned host key. Requests are approved through the workflow (which queues the job) and
- * run by the worker's local poller, one at a time, so the figure is the pipeline, not queueing.
+ * run by the worker's local poller, one request at a time (the provisioning job, then each
+ * route server's reconcile), so the figure is the pipeline, not queueing.
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { createLogger } from "@ztix/core";
-import { getRequest } from "@ztix/data";
-import { routeServerStates } from "@ztix/route-servers";
+import { getRequest, syncsOfRequest } from "@ztix/data";
 import { approveAndDispatch } from "@ztix/workflow";
 // Dev tooling reuses the route-server package's loopback fixtures (sshd + BIRD launchers).
 import { protocolStates } from "../../../../packages/route-servers/test/support/bird.ts";
@@ -47,7 +47,11 @@ export async function run(): Promise<Record<string, unknown>> {
       const sshd = await startSshd(join(dir, "ssh"));
       defer(() => sshd.stop());
       defer(() => Promise.allSettled(hosts.map((h) => h.bird.stop())));
-      for (const id of ROUTE_SERVERS) hosts.push(await startRouteServerHost({ baseDir: dir, id, ssh: sshd }));
+      for (const id of ROUTE_SERVERS) {
+        const host = await startRouteServerHost({ baseDir: dir, id, ssh: sshd });
+        host.config = { ...host.config, peering_ipv4: ["10.64.0.1"], peering_ipv6: ["2001:db8:64::1"] };
+        hosts.push(host);
+      }
       return {
         secrets: { "rs-key": sshd.userPrivateKey },
         config: {
@@ -72,7 +76,7 @@ export async function run(): Promise<Record<string, unknown>> {
       sqs,
       queueUrl,
       waitTimeSeconds: 1,
-      loops: 1,
+      loops: 2,
       onOutcome: stack.onOutcome,
     });
     stack.defer(() => poller.stop());
@@ -87,7 +91,7 @@ export async function run(): Promise<Record<string, unknown>> {
       if (!dispatch.enqueued) throw new Error(`the job was not queued: ${dispatch.error}`);
       const finished = await stack.waitActive([request.requestId], REQUEST_TIMEOUT_MS);
       const final = await getRequest(data, request.requestId);
-      const syncs = await routeServerStates(data, request.requestId);
+      const syncs = await syncsOfRequest(data, request.requestId);
       if (syncs.length !== ROUTE_SERVERS.length || syncs.some((s) => s.state !== "in_sync"))
         throw new Error(`request ${request.requestId} active without every route server in sync`);
       return {
@@ -96,7 +100,7 @@ export async function run(): Promise<Record<string, unknown>> {
       };
     };
 
-    // The first job opens both SSH paths and warms the lease items; it is not counted.
+    // The first job opens both SSH paths and writes each server's policy; it is not counted.
     for (let i = 0; i < WARMUP; i++) await approveAndWait();
     const wall: number[] = [];
     const recorded: number[] = [];

@@ -3,8 +3,17 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { routeServerPolicySchema, routeServerSchema } from "@ztix/core";
-import { type RouteServerMember, renderMainConfig, renderMember, renderPolicy } from "@ztix/route-servers";
+import { networkConfigSchema, routeServerPolicySchema, routeServerSchema } from "@ztix/core";
+import {
+  DIGEST_FILE_NAME,
+  digestFileText,
+  type RouteServerMember,
+  renderMainConfig,
+  renderMember,
+  renderPolicy,
+  sha256Hex,
+  treeDigest,
+} from "@ztix/route-servers";
 
 const exec = promisify(execFile);
 const MEMBERS = 2_000;
@@ -15,7 +24,7 @@ function members(count: number): RouteServerMember[] {
     requestId: `bench-${i}`,
     asn: 200_000 + i,
     nodeId: (0x1000000000 + i).toString(16),
-    networkId: "0123456789abcdef",
+    network: "000001",
     ipv4: `100.64.${Math.floor(i / 250)}.${(i % 250) + 2}`,
     ipv6: `2001:db8:ffff::${(i + 2).toString(16)}`,
     maxPrefix: { ipv4: 10 + (i % 50) },
@@ -51,7 +60,8 @@ async function exited(pid: number, timeoutMs: number): Promise<void> {
 
 /**
  * Route-server figures: render cost, bytes an added member touches, and what BIRD itself
- * takes to parse and reconfigure a 2,000-member route server (skipped without BIRD).
+ * takes to parse and reconfigure a 2,000-member route server (skipped without BIRD). The
+ * whole reconciler at that scale, over SSH with sessions up, is `rs-scale`.
  */
 export async function run(): Promise<Record<string, unknown>> {
   const dir = mkdtempSync(join(tmpdir(), "ztix-bench-rs-"));
@@ -77,6 +87,12 @@ export async function run(): Promise<Record<string, unknown>> {
     rpki: { rtr_caches: [{ host: "127.0.0.1", port: 3323 }] },
   });
   const policy = routeServerPolicySchema.parse({});
+  const lan = networkConfigSchema.parse({
+    suffix: "000001",
+    name: "bench",
+    ipv4: { prefix: "100.64.0.0/10", pool_start: "100.64.0.2", pool_end: "100.127.255.250" },
+    ipv6: { prefix: "2001:db8:ffff::/64" },
+  });
   const all = members(MEMBERS + 1);
   const added = all[MEMBERS]!;
   const figures: Record<string, unknown> = { members: MEMBERS };
@@ -87,7 +103,7 @@ export async function run(): Promise<Record<string, unknown>> {
     for (let i = 0; i < reps; i++) renderMember(all[i % MEMBERS]!, policy);
     figures.render_one_member_us = Math.round((ms(t) * 1000) / reps);
     t = process.hrtime.bigint();
-    const policyText = renderPolicy(rs, policy);
+    const policyText = renderPolicy(rs, policy, [lan]);
     const files = all.slice(0, MEMBERS).map((m) => renderMember(m, policy));
     figures.render_route_server_ms = ms(t);
 
@@ -101,10 +117,13 @@ export async function run(): Promise<Record<string, unknown>> {
       files.reduce((n, f) => n + Buffer.byteLength(f.text), 0) +
       mainText.length;
     const addedFile = renderMember(added, policy);
-    // What the apply sends when the policy is unchanged: the member file and the check config.
-    figures.add_member_bytes_uploaded = Buffer.byteLength(addedFile.text) + Buffer.byteLength(mainText);
-    figures.add_member_live_files_changed = 1;
-    figures.add_member_live_bytes_written = Buffer.byteLength(addedFile.text);
+    // What an apply of one new member writes: its file and the tree's new digest file.
+    const hashes = new Map(files.map((f) => [f.fileName, sha256Hex(f.text)]));
+    hashes.set(addedFile.fileName, sha256Hex(addedFile.text));
+    const digestText = digestFileText(treeDigest(sha256Hex(policyText), hashes));
+    writeFileSync(join(rs.paths.members_dir, DIGEST_FILE_NAME), digestText);
+    figures.add_member_live_files_changed = 2;
+    figures.add_member_live_bytes_written = Buffer.byteLength(addedFile.text) + Buffer.byteLength(digestText);
     figures.route_server_config_bytes = totalBytes;
 
     if (!hasBird()) {

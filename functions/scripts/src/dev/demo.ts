@@ -4,11 +4,14 @@ import { type AdminContext, createLocalUser, showUser } from "@ztix/auth";
 import type { RuntimeConfig } from "@ztix/core";
 import { type OidcStandIn, prepareDemoUsers, signInHelp, startOidcStandIn } from "../oidc-standin.ts";
 
-/** The configured issuer is this machine: run the PeeringDB stand-in there. */
+/**
+ * Where to run the PeeringDB stand-in: at the issuer, only when the config asks for it
+ * (`auth.peeringdb.stand_in: true`, which the schema allows only for a local issuer). An
+ * issuer on localhost without it is another OpenID provider on this machine: left alone.
+ */
 export function wantsStandIn(config: RuntimeConfig): URL | undefined {
-  if (!config.auth.peeringdb.enabled) return undefined;
-  const issuer = new URL(config.auth.peeringdb.issuer);
-  return ["localhost", "127.0.0.1"].includes(issuer.hostname) ? issuer : undefined;
+  const { enabled, stand_in, issuer } = config.auth.peeringdb;
+  return enabled && stand_in ? new URL(issuer) : undefined;
 }
 
 export async function startStandIn(

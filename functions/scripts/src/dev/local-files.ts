@@ -15,16 +15,19 @@ export const defaultPorts: LocalPorts = {
   oidc: Number(process.env.ZTIX_OIDC_PORT ?? 8789),
 };
 
-/** The runtime config a first `npm run dev` writes: the emulated controller and the OIDC stand-in. */
+/** The runtime config a first `npm run dev` writes: it asks for the emulated controller and the OIDC stand-in. */
 export function localRuntimeConfig(ports: LocalPorts, dir: string): string {
   return `# Written by the first \`npm run dev\`; edit freely (see runtime-config.example.yaml for every field).
-# To use a real controller or PeeringDB, point controller.transport / auth.peeringdb at them.
+# To use a real controller or OpenID provider, set controller.emulator / auth.peeringdb.stand_in
+# to false and point controller.transport / auth.peeringdb at them.
 public_url: http://localhost:${ports.api}
 asn_policy:
   allow_private: true
   allow_documentation: true
 auth:
   peeringdb:
+    # Start the PeeringDB stand-in (demo users) at the issuer below.
+    stand_in: true
     issuer: http://localhost:${ports.oidc}/
     client_id: ztix-local
     client_secret: { secret: peeringdb_client_secret }
@@ -38,9 +41,12 @@ networks:
     ipv6: { prefix: "2001:db8:147::/64", scheme: asn_embedded }
 controller:
   provider: self_hosted_controller
+  # Start the controller emulator at the URL below.
+  emulator: true
   transport: { kind: direct, url: "http://127.0.0.1:${ports.controller}" }
   token: { secret: controller_token }
-  # The emulator's home: backups archive it, restores replace it (no service to restart here).
+  # The emulator's home: backups archive it, restores replace it. The emulator, like
+  # zerotier-one, reads it only at start: restart \`npm run dev\` after a restore.
   home_dir: ${join(dir, "controller")}
   restart_command: "true"
 route_servers: []

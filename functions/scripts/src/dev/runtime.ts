@@ -11,7 +11,7 @@ import {
   s3Client,
   sqsClient,
 } from "@ztix/aws";
-import { createLogger } from "@ztix/core";
+import { createLogger, RECONCILE_SCHEDULE_MINUTES } from "@ztix/core";
 import {
   bootstrapResources,
   defaultResourceNames,
@@ -19,7 +19,7 @@ import {
   startDynamoDbLocal,
   startFauxqsServer,
 } from "@ztix/local-stack";
-import { sweepStuckRequests, workflowDepsFromEnvironment } from "@ztix/workflow";
+import { runScheduledReconcile, sweepStuckRequests, workflowDepsFromEnvironment } from "@ztix/workflow";
 import { createApp } from "../../../api/src/app.ts";
 import { depsFromEnvironment } from "../../../api/src/deps.ts";
 import { type LocalServer, serveLocal } from "../../../api/src/server.ts";
@@ -155,6 +155,14 @@ export async function startLocalRuntime(
     sweeperDeps.log = deps.log;
     const sweep = setInterval(() => void sweepStuckRequests(sweeperDeps).catch(() => undefined), 60_000);
     stops.push(async () => clearInterval(sweep));
+    // The scheduled reconcile of AWS: at start, then every RECONCILE_SCHEDULE_MINUTES.
+    const reconcileAll = () =>
+      void runScheduledReconcile(sweeperDeps).catch((e: unknown) =>
+        sweeperDeps.log.warn("scheduled reconcile failed", { err: e }),
+      );
+    if (deps.config.route_servers.length > 0) reconcileAll();
+    const reconcileTimer = setInterval(reconcileAll, RECONCILE_SCHEDULE_MINUTES * 60_000);
+    stops.push(async () => clearInterval(reconcileTimer));
 
     const staticDir = options.spa === false ? undefined : ensureSpaBuild(root);
     const server: LocalServer = await serveLocal({ app: createApp(deps), port: ports.api, staticDir });

@@ -1,6 +1,7 @@
+import { allocateMemberAddresses, type MemberAddresses } from "@ztix/addresses";
 import { AppError } from "@ztix/core";
 import type { JoinRequestItem } from "@ztix/data";
-import { allocateMemberAddresses, type MemberAddresses, networkIdFor } from "@ztix/zerotier";
+import { networkIdFor } from "@ztix/zerotier";
 import type { WorkerDeps } from "../deps.ts";
 
 /** The configured IX network a request is for (matched by full id under this controller). */

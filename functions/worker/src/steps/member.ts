@@ -1,5 +1,6 @@
+import type { MemberAddresses } from "@ztix/addresses";
 import type { JoinRequestItem } from "@ztix/data";
-import type { MemberAddresses, ZtMember } from "@ztix/zerotier";
+import type { ZtMember } from "@ztix/zerotier";
 import type { WorkerDeps } from "../deps.ts";
 
 export const memberName = (asn: number) => `AS${asn}`;

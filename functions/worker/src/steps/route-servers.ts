@@ -1,51 +1,53 @@
-import { AppError } from "@ztix/core";
-import { type JoinRequestItem, writeAudit } from "@ztix/data";
-import { syncMemberToRouteServers } from "@ztix/route-servers";
-import type { MemberAddresses } from "@ztix/zerotier";
+import type { MemberAddresses } from "@ztix/addresses";
+import { routeServersOfNetwork, splitNetworkId } from "@ztix/core";
+import { type JoinRequestItem, routeServerMemberKey, writeAudit } from "@ztix/data";
+import { requestReconcile } from "@ztix/workflow";
 import type { WorkerDeps } from "../deps.ts";
 
 /**
- * Step 4: the member's BGP sessions on every route server (the route-servers package does
- * the work, one server at a time under its lease). With no route servers configured this is
- * a no-op that says so in the request's audit trail.
+ * Step 4: the member becomes desired state on the route servers of its network, and each of
+ * them is asked to reconcile. No route server is contacted here: the reconciles (one at a time
+ * per server, many members per apply) bring the servers to the desired state and make the
+ * request active once all of them carry it. With no route server serving the network there
+ * is nothing to wait for, which the request's audit trail says.
  */
 export async function routeServersStep(
   deps: WorkerDeps,
   request: JoinRequestItem,
   addresses: MemberAddresses,
-): Promise<void> {
-  if (deps.config.route_servers.length === 0) {
+): Promise<"complete" | "waiting"> {
+  const servers = routeServersOfNetwork(
+    deps.config.route_servers,
+    deps.config.networks,
+    splitNetworkId(request.networkId).suffix,
+  );
+  if (servers.length === 0) {
     await writeAudit(deps.data, {
       subject: `request#${request.requestId}`,
       requestId: request.requestId,
       action: "route_servers.none_configured",
       actorType: "system",
       visibility: "operator",
-      message: "no route servers are configured: BGP sessions step skipped",
+      message: "no route server serves this network: BGP sessions step skipped",
     });
-    return;
+    return "complete";
   }
-  const outcome = await syncMemberToRouteServers(
-    { config: deps.config, data: deps.data, secrets: deps.secrets, log: deps.log },
-    {
-      requestId: request.requestId,
-      asn: request.asn,
-      nodeId: request.nodeId.toLowerCase(),
+  await deps.data.entities.routeServerMember
+    .put({
+      ...routeServerMemberKey(request),
       networkId: request.networkId,
+      requestId: request.requestId,
       ipv4: addresses.ipv4,
-      ipv6: addresses.ipv6,
-    },
+      ...(addresses.ipv6 ? { ipv6: addresses.ipv6 } : {}),
+      activation: "pending",
+      updatedAt: deps.now().toISOString(),
+    })
+    .go();
+  await requestReconcile(
+    deps,
+    servers.map((s) => s.id),
+    "member_change",
+    { correlationId: request.correlationId, dedupKey: `${request.requestId}-${request.attempt}` },
   );
-  if (!outcome.ok) {
-    const failed = outcome.results.filter((r) => r.state !== "in_sync");
-    const summary = failed.map(
-      (r) => `${r.routeServerId}: ${r.stage ?? "failed"}${r.error ? ` (${r.error})` : ""}`,
-    );
-    throw new AppError(
-      "route_server_sync_failed",
-      `route servers not in sync: ${summary.join("; ")}. Fix the server, then retry the request`,
-      { results: outcome.results },
-      502,
-    );
-  }
+  return "waiting";
 }

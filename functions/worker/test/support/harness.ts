@@ -3,10 +3,10 @@ import { enqueueProvisioningJob, fileSecretStore } from "@ztix/aws";
 import { createLogger, type RuntimeConfig } from "@ztix/core";
 import { createRequest, getRequest, type JoinRequestItem, transitionRequest } from "@ztix/data";
 import { waitFor } from "@ztix/local-stack";
+import { RouteServerConnections } from "@ztix/route-servers";
 import { createControllerProvider } from "@ztix/zerotier";
-import type { ControllerEmulator } from "../../../../packages/zerotier/src/emulator/index.ts";
+import { type ControllerEmulator, freshEmulator } from "@ztix/zerotier-emulator";
 import { controllerTestConfig } from "../../../../packages/zerotier/test/support/config.ts";
-import { freshEmulator } from "../../../../packages/zerotier/test/support/emulator.ts";
 import { type TestStack, testStack } from "../../../../test/support/stack.ts";
 import { sharedProvider, type WorkerDeps } from "../../src/deps.ts";
 
@@ -23,9 +23,10 @@ export interface Harness {
 /** Emulator + private table/queue + worker deps with fast retries. */
 export async function workerHarness(
   configOverrides: Parameters<typeof controllerTestConfig>[1] = {},
+  options: { dynamodbEndpoint?: string } = {},
 ): Promise<Harness> {
   const emu = await freshEmulator({ token: "worker-test-token" });
-  const stack = await testStack({ secrets: { controller_token: emu.token } });
+  const stack = await testStack({ secrets: { controller_token: emu.token }, ...options });
   const config = controllerTestConfig(emu, configOverrides);
   const secrets = fileSecretStore(stack.secretsPath);
   const metrics: string[] = [];
@@ -35,12 +36,19 @@ export async function workerHarness(
     data: stack.data,
     secrets,
     provider,
-    log: createLogger({ level: "error", sink: () => undefined }),
+    sqs: stack.sqs,
+    queueUrl: stack.queueUrl,
+    connections: new RouteServerConnections(secrets),
+    log: process.env.ZTIX_TEST_LOG
+      ? createLogger({ level: "info" })
+      : createLogger({ level: "error", sink: () => undefined }),
     now: () => new Date(),
     retry: { attempts: 3, baseDelayMs: 2, maxDelayMs: 10 },
+    // Jobs that wait come back quickly: a dependency brought back is seen within seconds.
+    waitBackoff: { baseMs: 300, maxMs: 2000 },
     metricSink: (line) => metrics.push(line),
   };
-  return {
+  const harness: Harness = {
     emu,
     stack,
     config,
@@ -48,10 +56,13 @@ export async function workerHarness(
     metrics,
     networkId: `${emu.address}${config.networks[0]!.suffix}`,
     async stop() {
+      await deps.connections.closeAll();
       await provider().close();
-      await emu.stop();
+      // The emulator running now: a test may have replaced the first one (an outage).
+      await harness.emu.stop();
     },
   };
+  return harness;
 }
 
 let nodeCounter = 0;

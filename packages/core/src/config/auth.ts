@@ -41,6 +41,21 @@ export const peeringDbConfigSchema = z
     /** PeeringDB perms bits that count as "more than read" (2 update, 4 create, 8 delete). */
     required_perms_mask: z.number().int().min(1).max(15).default(14),
     state_ttl_seconds: z.number().int().min(30).max(3600).default(600),
+    /**
+     * `npm run dev` only: start the PeeringDB stand-in (a local OpenID provider with demo
+     * users) at `issuer`. Never inferred from the issuer, so another OpenID provider on this
+     * machine can be used by leaving this false.
+     */
+    stand_in: z.boolean().default(false),
+  })
+  .superRefine((p, ctx) => {
+    if (p.stand_in && !["127.0.0.1", "localhost"].includes(new URL(p.issuer).hostname)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["stand_in"],
+        message: "the stand-in runs on this machine: it needs an issuer on http://localhost:<port>/",
+      });
+    }
   })
   .prefault({});
 

@@ -23,6 +23,12 @@ export const controllerConfigSchema = z
       url: "http://127.0.0.1:9993",
     }),
     token: secretRefSchema.default({ secret: "controller_token" }),
+    /**
+     * `npm run dev` only: start the controller emulator (a test and dev fixture) on the
+     * transport's URL. Never inferred from the URL, so a real controller on this machine
+     * (127.0.0.1:9993) can be used by leaving this false.
+     */
+    emulator: z.boolean().default(false),
     request_timeout_ms: z.number().int().min(100).max(120_000).default(10_000),
     /** ZeroTier home on the controller host (holds controller.d/ and identity.*). */
     home_dir: z.string().startsWith("/").default("/var/lib/zerotier-one"),
@@ -46,6 +52,22 @@ export const controllerConfigSchema = z
           .optional(),
       })
       .prefault({}),
+  })
+  .superRefine((c, ctx) => {
+    if (!c.emulator) return;
+    // The emulator listens on this machine and speaks the self-hosted controller's API only.
+    const local =
+      c.provider === "self_hosted_controller" &&
+      c.transport.kind === "direct" &&
+      ["127.0.0.1", "localhost"].includes(new URL(c.transport.url).hostname);
+    if (!local) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["emulator"],
+        message:
+          "the emulator runs on this machine: it needs provider self_hosted_controller and transport { kind: direct, url: http://127.0.0.1:<port> }",
+      });
+    }
   })
   .prefault({});
 

@@ -1,6 +1,6 @@
 import { isIP } from "node:net";
 import { z } from "zod";
-import { anyAsnSchema, ipv4Schema, ipv6Schema } from "../ids.ts";
+import { anyAsnSchema, ipv4Schema, ipv6Schema, networkSuffixSchema } from "../ids.ts";
 import { parseIpv4Cidr, parseIpv6Cidr } from "../ip.ts";
 import { sshTargetSchema } from "./secret-ref.ts";
 
@@ -69,6 +69,11 @@ const staticRoaSchema = z
   });
 export type StaticRoa = z.infer<typeof staticRoaSchema>;
 
+/** A value or a list of values, always read back as a list. */
+function oneOrMany<T extends z.ZodType<string>>(item: T) {
+  return z.union([item, z.array(item).min(1)]).transform((v) => (Array.isArray(v) ? v : [v]));
+}
+
 /** One route server of the exchange, reached over SSH with a pinned host key. */
 export const routeServerSchema = z.strictObject({
   /** Stable short id; becomes part of BIRD names and DynamoDB keys. */
@@ -79,18 +84,30 @@ export const routeServerSchema = z.strictObject({
   /** The route server's ASN: sent in OPEN, never prepended to paths (rs client). */
   asn: anyAsnSchema,
   router_id: ipv4Schema,
-  /** The route server's own addresses on the peering LAN (what members peer with). */
-  peering_ipv4: ipv4Schema.optional(),
-  peering_ipv6: ipv6Schema.optional(),
+  /**
+   * The IX networks (suffixes) whose members this route server carries; absent = all of them.
+   * Members of other networks never get a session here.
+   */
+  networks: z.array(networkSuffixSchema).min(1).optional(),
+  /**
+   * The route server's own addresses on the peering LANs (what members peer with): one per
+   * network it serves, matched to a network by its prefix. A single address is enough when it
+   * serves one network.
+   */
+  peering_ipv4: oneOrMany(ipv4Schema).optional(),
+  peering_ipv6: oneOrMany(ipv6Schema).optional(),
   paths: z
     .strictObject({
       /** BIRD's main config; it must include `policy_file` and `"<members_dir>/*.conf"` verbatim. */
       main_config: remotePathSchema.default("/etc/bird/bird.conf"),
       /** The generated policy (templates, filters, RPKI); replaced when the policy changes. */
       policy_file: remotePathSchema.default("/etc/bird/ztix/policy.conf"),
-      /** One generated file per member: `AS<asn>_<nodeid>.conf`. */
+      /**
+       * Managed wholly by ZT-IX: one generated file per member (`AS<asn>_<network>_<node>.conf`)
+       * and the config digest; any other `*.conf` here is removed at the next reconcile.
+       */
       members_dir: remotePathSchema.default("/etc/bird/ztix/members"),
-      /** Scratch space for candidate configs (parse-checked before anything live changes). */
+      /** Scratch space for one apply: the previous versions of the files it replaces. */
       staging_dir: remotePathSchema.default("/var/lib/ztix/staging"),
       control_socket: remotePathSchema.default("/run/bird/bird.ctl"),
     })
@@ -125,8 +142,12 @@ export const routeServerPolicySchema = z
   .strictObject({
     /** `birdc configure timeout N`: BIRD reverts by itself unless confirmed within N seconds. */
     configure_timeout_seconds: z.number().int().min(2).max(600).default(60),
-    /** How long an apply waits for another apply on the same route server before giving up. */
-    lock_wait_seconds: z.number().int().min(0).max(600).default(30),
+    /**
+     * The longest any one remote command of an apply may take (a configure of a large route
+     * server parses its whole config). It also bounds how long a route server stays in doubt
+     * after a worker died before BIRD answered its configure.
+     */
+    command_timeout_seconds: z.number().int().min(5).max(600).default(120),
     as_path_max_length: z.number().int().min(1).max(255).default(64),
     /** Accepted prefix lengths [shortest, longest], inclusive. */
     ipv4_prefix_length: lengthBounds(32).default([8, 24]),

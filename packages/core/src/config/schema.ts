@@ -26,6 +26,16 @@ export const runtimeConfigSchema = z
           .min(1)
           .max(24 * 60)
           .default(15),
+        /**
+         * A request that stays `failed` this long gives its addresses back to the pool (and its
+         * node leaves the controller); a retry after that gets new ones.
+         */
+        failed_address_grace_hours: z
+          .number()
+          .int()
+          .min(1)
+          .max(24 * 365)
+          .default(72),
       })
       .prefault({}),
     networks: z.array(networkConfigSchema).min(1, "configure at least one IX network"),
@@ -52,6 +62,15 @@ export const runtimeConfigSchema = z
         ctx.addIssue({ code: "custom", path: ["route_servers", i, "id"], message: `duplicate id ${rs.id}` });
       }
       ids.add(rs.id);
+      (rs.networks ?? []).forEach((suffix, j) => {
+        if (!seen.has(suffix)) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["route_servers", i, "networks", j],
+            message: `${suffix} is not one of the configured networks`,
+          });
+        }
+      });
     });
   });
 

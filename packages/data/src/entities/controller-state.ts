@@ -1,7 +1,12 @@
 import { Entity, type EntityItem } from "electrodb";
 import { type EntityConfig, service, ttlAttribute } from "./config.ts";
 
-/** The controller gate and lifecycle facts: one item. Provisioning waits while the gate is closed. */
+/**
+ * The controller gate and lifecycle facts: one item. Provisioning waits while the gate is closed.
+ * `version` goes up by one on every write, and gate writes are conditional on the version they
+ * read, so two writers racing (a preflight and a restore) never overwrite each other blindly.
+ * Items written before it existed have none: read as 0.
+ */
 export const controllerStateEntity = (config: EntityConfig) =>
   new Entity(
     {
@@ -14,6 +19,22 @@ export const controllerStateEntity = (config: EntityConfig) =>
         controllerAddress: { type: "string" },
         controllerVersion: { type: "string" },
         lastPreflightAt: { type: "string" },
+        version: { type: "number" },
+        /** The backup a restore is pushing, while the restore holds the gate. */
+        restoreKey: { type: "string" },
+        /**
+         * The member a restore wrote on the controller just before pushing the archive (which
+         * cannot contain it): restore-validate requires it gone, which only a restart achieves.
+         */
+        restoreSentinel: {
+          type: "map",
+          properties: {
+            networkId: { type: "string", required: true },
+            memberId: { type: "string", required: true },
+            name: { type: "string", required: true },
+            writtenAt: { type: "string", required: true },
+          },
+        },
         lastBackupKey: { type: "string" },
         lastBackupAt: { type: "string" },
         updatedAt: { type: "string", required: true },

@@ -32,6 +32,22 @@ export const joinRequestEntity = (config: EntityConfig) =>
         lastErrorCode: { type: "string" },
         lastErrorMessage: { type: "string" },
         enqueuedAt: { type: "string" },
+        /** The node that names the membership's BGP sessions (its first node; kept across replacements). */
+        memberNodeId: { type: "string" },
+        /** A node replacement: the active request whose membership this one takes over. */
+        replacesRequestId: { type: "string" },
+        /** Set by the job that replaced this membership's node: the request that took it over. */
+        replacedByRequestId: { type: "string" },
+        /** What the request waits on while it cannot progress (`controller`, `route_server:<id>`). */
+        waitingOn: { type: "string" },
+        waitingReason: { type: "string" },
+        waitingSince: { type: "string" },
+        /** The chain of waiting job copies that is current (older ones end when they arrive). */
+        waitToken: { type: "string" },
+        removalReason: { type: "string" },
+        removedAt: { type: "string" },
+        /** When its addresses went back to the pool (removed, or failed past the grace period). */
+        addressesReleasedAt: { type: "string" },
       },
       indexes: {
         byId: { pk: { field: "pk", composite: ["requestId"] }, sk: { field: "sk", composite: [] } },

@@ -1,11 +1,11 @@
-import { type RouteServerPolicy, routeServerPolicySchema } from "@ztix/core";
-import { parseMember, type RouteServerMember } from "../member.ts";
-import { type Family, memberFileName, memberProtocolName } from "../names.ts";
+import type { RouteServerPolicy } from "@ztix/core";
+import type { RouteServerMember } from "../member.ts";
+import { type Family, memberFileName, memberProtocolName, templateName } from "../names.ts";
 import { canonicalAddress, lines } from "./format.ts";
 import { policyNames } from "./policy.ts";
 
 export interface RenderedMember {
-  /** `AS<asn>_<nodeid>.conf`, inside the route server's members directory. */
+  /** `AS<asn>_<network>_<node>.conf`, inside the route server's members directory. */
   fileName: string;
   /** The BGP protocols the file defines, one per address family the member has. */
   protocols: string[];
@@ -24,30 +24,27 @@ export function maxPrefixLimit(member: RouteServerMember, family: Family, policy
 }
 
 /**
- * The file of one member on one route server: a session per address family it has, each
- * with the shared import function, its own peer AS, and a per-family import limit that
- * restarts the session when exceeded.
+ * The file of one member on a route server: a session per address family it has, each from
+ * its network's template, with the shared import function, its own peer AS, and a per-family
+ * import limit that restarts the session when exceeded. The member must be valid
+ * (`parseMember`) and the policy parsed: this runs for every member at every reconcile.
+ * Only what BIRD needs is written, so the text changes only when the sessions change.
  */
-export function renderMember(
-  memberInput: RouteServerMember,
-  routeServerPolicy: RouteServerPolicy,
-): RenderedMember {
-  const member = parseMember(memberInput);
-  const policy = routeServerPolicySchema.parse(routeServerPolicy);
+export function renderMember(member: RouteServerMember, policy: RouteServerPolicy): RenderedMember {
   const text: string[] = [
-    `# ZT-IX member AS${member.asn}, node ${member.nodeId}, network ${member.networkId}, request ${member.requestId}.`,
-    "# Generated: do not edit; changes are overwritten.",
+    `# ZT-IX member AS${member.asn} on network ${member.network}, node ${member.nodeId}.`,
+    "# Generated: do not edit; the next reconcile puts it back.",
   ];
   const protocols: string[] = [];
   for (const family of ["ipv4", "ipv6"] as const) {
     const address = member[family];
     if (address === undefined) continue;
-    const name = memberProtocolName(member.asn, member.nodeId, family);
+    const name = memberProtocolName(member, family);
     protocols.push(name);
     text.push(
       "",
-      `protocol bgp ${name} from ${policyNames.template[family]} {`,
-      `  description "AS${member.asn} ${member.nodeId}";`,
+      `protocol bgp ${name} from ${templateName(member.network, family)} {`,
+      `  description "AS${member.asn} ${member.network} ${member.nodeId}";`,
       `  neighbor ${canonicalAddress(address)} as ${member.asn};`,
       `  ${family} {`,
       `    import filter { if ${policyNames.importFunction}(${member.asn}) then accept; reject; };`,
@@ -56,5 +53,5 @@ export function renderMember(
       "}",
     );
   }
-  return { fileName: memberFileName(member.asn, member.nodeId), protocols, text: lines(text) };
+  return { fileName: memberFileName(member), protocols, text: lines(text) };
 }

@@ -1,12 +1,13 @@
 import { isIP } from "node:net";
 import {
+  type NetworkConfig,
   type RouteServerConfig,
   type RouteServerPolicy,
   type RtrCacheConfig,
-  routeServerPolicySchema,
-  routeServerSchema,
+  routeServerAddressesOn,
   type StaticRoa,
 } from "@ztix/core";
+import { templateName } from "../names.ts";
 import {
   bogonAsnRanges,
   documentationAsnRanges,
@@ -24,7 +25,6 @@ export const policyNames = {
   roa4: "ztix_roa4",
   roa6: "ztix_roa6",
   importFunction: "ztix_import",
-  template: { ipv4: "ztix_member_v4", ipv6: "ztix_member_v6" },
 } as const;
 
 function reject(reason: keyof typeof rejectReasons): string {
@@ -138,12 +138,13 @@ function importFunction(policy: RouteServerPolicy): string[] {
   ];
 }
 
-function template(rs: RouteServerConfig, family: "ipv4" | "ipv6"): string[] {
-  const address = family === "ipv4" ? rs.peering_ipv4 : rs.peering_ipv6;
+function template(rs: RouteServerConfig, network: NetworkConfig, family: "ipv4" | "ipv6"): string[] {
+  const address = routeServerAddressesOn(rs, network)[family];
   const local = address ? `local ${canonicalAddress(address)} as ZTIX_RS_ASN;` : "local as ZTIX_RS_ASN;";
   return [
     "",
-    `template bgp ${policyNames.template[family]} {`,
+    `# Sessions of members of network ${network.suffix} (${network.name}).`,
+    `template bgp ${templateName(network.suffix, family)} {`,
     `  ${local}`,
     "  # RFC 7947: a transparent route server never prepends its ASN nor changes the next hop.",
     "  rs client;",
@@ -161,17 +162,19 @@ function template(rs: RouteServerConfig, family: "ipv4" | "ipv6"): string[] {
 
 /**
  * The generated policy file of one route server: constants, ROA tables and their sources,
- * the member import function and one session template per address family. Pure: the same
- * inputs always give the same bytes.
+ * the member import function and, per network it serves, one session template per address
+ * family. Pure: the same inputs always give the same bytes. `networks` are the networks the
+ * route server serves (`servedNetworks`).
  */
-export function renderPolicy(routeServer: RouteServerConfig, routeServerPolicy: RouteServerPolicy): string {
-  const rs = routeServerSchema.parse(routeServer);
-  const policy = routeServerPolicySchema.parse(routeServerPolicy);
+export function renderPolicy(
+  rs: RouteServerConfig,
+  policy: RouteServerPolicy,
+  networks: readonly NetworkConfig[],
+): string {
   return lines([
     ...header(rs, policy),
     ...rpkiProtocols(rs),
     ...importFunction(policy),
-    ...template(rs, "ipv4"),
-    ...template(rs, "ipv6"),
+    ...networks.flatMap((n) => [...template(rs, n, "ipv4"), ...template(rs, n, "ipv6")]),
   ]);
 }

@@ -1,4 +1,6 @@
 import {
+  type NetworkConfig,
+  networkConfigSchema,
   type RouteServerConfig,
   type RouteServerPolicy,
   type RuntimeConfig,
@@ -43,12 +45,25 @@ export function policyFixture(overrides: Record<string, unknown> = {}): RouteSer
   return routeServerPolicySchema.parse({ allow_documentation_resources: true, ...overrides });
 }
 
+/** The lab's peering LAN: network 000001 on 192.0.2.0/24 and 2001:db8::/64. */
+export const LAB_NETWORK = "000001";
+
+export function networkFixture(overrides: Record<string, unknown> = {}): NetworkConfig {
+  return networkConfigSchema.parse({
+    suffix: LAB_NETWORK,
+    name: "lab",
+    ipv4: { prefix: "192.0.2.0/24", pool_start: "192.0.2.10", pool_end: "192.0.2.200" },
+    ipv6: { prefix: "2001:db8::/64" },
+    ...overrides,
+  });
+}
+
 export function memberFixture(overrides: Partial<RouteServerMember> = {}): RouteServerMember {
   return {
     requestId: "req-0001",
     asn: 64501,
     nodeId: "0123456789",
-    networkId: "0123456789abcdef",
+    network: LAB_NETWORK,
     ipv4: "192.0.2.11",
     ipv6: "2001:db8::11",
     ...overrides,
@@ -61,7 +76,7 @@ export function manyMembers(count: number): RouteServerMember[] {
     requestId: `req-${i}`,
     asn: 200_000 + i,
     nodeId: (0x1000000000 + i).toString(16).slice(0, 10),
-    networkId: "0123456789abcdef",
+    network: LAB_NETWORK,
     ipv4: `100.64.${Math.floor(i / 250)}.${(i % 250) + 2}`,
     ipv6: `2001:db8:ffff::${(i + 2).toString(16)}`,
     maxPrefix: { ipv4: 10 + (i % 50) },
@@ -76,9 +91,10 @@ export function runtimeConfigFixture(
   return runtimeConfigSchema.parse({
     networks: [
       {
-        suffix: "000001",
+        suffix: LAB_NETWORK,
         name: "lab",
         ipv4: { prefix: "192.0.2.0/24", pool_start: "192.0.2.10", pool_end: "192.0.2.200" },
+        ipv6: { prefix: "2001:db8::/64" },
       },
     ],
     route_servers: routeServers,

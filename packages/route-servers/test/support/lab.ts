@@ -1,11 +1,11 @@
-import { randomBytes } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { RouteServerPolicy } from "@ztix/core";
 import { type RouteServerMember, renderMainConfig, renderMember, renderPolicy } from "../../src/index.ts";
 import { type BirdInstance, birdc, startBird } from "./bird.ts";
-import { routeServerFixture } from "./fixtures.ts";
-import { eventually, execFileAsync, type Managed, startProcess } from "./processes.ts";
+import { LAB_NETWORK, networkFixture, routeServerFixture } from "./fixtures.ts";
+import { createPeeringLan, type PeeringLan } from "./netns.ts";
+import { eventually, type Managed, startProcess } from "./processes.ts";
 
 /**
  * A live IX in network namespaces: one bridge (the peering LAN) in its own namespace, a
@@ -62,8 +62,6 @@ export interface Lab {
   destroy(): Promise<void>;
 }
 
-const ip = (args: string[]) => execFileAsync("ip", args, { timeout: 10_000 });
-
 function vrpJson(roas: Roa[]): string {
   return JSON.stringify({
     roas: roas.map((r) => ({ prefix: r.prefix, maxLength: r.maxLength, asn: `AS${r.asn}`, ta: "test" })),
@@ -116,37 +114,20 @@ export async function startLab(options: {
   rtrPort: number;
   members: LabMemberSpec[];
 }): Promise<Lab> {
-  const tag = randomBytes(3).toString("hex");
-  const namespaces: string[] = [];
   const processes: Managed[] = [];
+  let lan: PeeringLan | undefined;
   const destroy = async () => {
     await Promise.allSettled(processes.map((p) => p.stop()));
-    for (const ns of namespaces.reverse()) await ip(["netns", "del", ns]).catch(() => undefined);
-  };
-  const addNs = async (suffix: string) => {
-    const ns = `ztix-${tag}-${suffix}`;
-    await ip(["netns", "add", ns]);
-    namespaces.push(ns);
-    await ip(["-n", ns, "link", "set", "lo", "up"]);
-    return ns;
+    await lan?.destroy();
   };
   const members = new Map<string, LabMember>();
   const roaFile = join(options.dir, "vrps.json");
   try {
-    const ixNs = await addNs("ix");
-    await ip(["-n", ixNs, "link", "add", "br0", "type", "bridge"]);
-    await ip(["-n", ixNs, "link", "set", "br0", "up"]);
-    const plug = async (ns: string, port: string, v4: string, v6: string) => {
-      await ip(["-n", ixNs, "link", "add", port, "type", "veth", "peer", "name", "eth0", "netns", ns]);
-      await ip(["-n", ixNs, "link", "set", port, "master", "br0", "up"]);
-      await ip(["-n", ns, "addr", "add", `${v4}/24`, "dev", "eth0"]);
-      await ip(["-n", ns, "addr", "add", `${v6}/64`, "dev", "eth0", "nodad"]);
-      await ip(["-n", ns, "link", "set", "eth0", "up"]);
-    };
+    lan = await createPeeringLan("ix");
+    const host = (name: string, v4: string, v6: string) => lan!.addHost(name, [`${v4}/24`, `${v6}/64`]);
 
     // Route server: stayrtr on its loopback, then BIRD with our rendered policy and members.
-    const rsNs = await addNs("rs");
-    await plug(rsNs, "p-rs", LAN.rs4, LAN.rs6);
+    const rsNs = await host("rs", LAN.rs4, LAN.rs6);
     writeFileSync(roaFile, vrpJson(options.roas));
     const stayrtr = startProcess("ip", [
       "netns",
@@ -177,7 +158,7 @@ export async function startLab(options: {
     );
     mkdirSync(rsConfig.paths.members_dir, { recursive: true });
     writeFileSync(rsConfig.paths.main_config, renderMainConfig(rsConfig));
-    writeFileSync(rsConfig.paths.policy_file, renderPolicy(rsConfig, options.policy));
+    writeFileSync(rsConfig.paths.policy_file, renderPolicy(rsConfig, options.policy, [networkFixture()]));
     const rsMember = (name: string): RouteServerMember => {
       const spec = options.members.find((m) => m.name === name);
       if (!spec) throw new Error(`no lab member ${name}`);
@@ -185,7 +166,7 @@ export async function startLab(options: {
         requestId: `lab-${name}`,
         asn: spec.asn,
         nodeId: spec.nodeId,
-        networkId: "0123456789abcdef",
+        network: LAB_NETWORK,
         ipv4: spec.ipv4,
         ipv6: spec.ipv6,
         maxPrefix: spec.maxPrefix,
@@ -204,8 +185,7 @@ export async function startLab(options: {
     );
 
     for (const spec of options.members) {
-      const ns = await addNs(spec.name);
-      await plug(ns, `p-${spec.name}`, spec.ipv4, spec.ipv6);
+      const ns = await host(spec.name, spec.ipv4, spec.ipv6);
       const memberDir = join(options.dir, spec.name);
       mkdirSync(memberDir, { recursive: true });
       const configPath = join(memberDir, "bird.conf");

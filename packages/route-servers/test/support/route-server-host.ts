@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { RouteServerConfig } from "@ztix/core";
 import { renderMainConfig } from "../../src/index.ts";
@@ -9,6 +9,10 @@ export interface RouteServerHost {
   config: RouteServerConfig;
   bird: BirdInstance;
   dir: string;
+  /** BIRD's own log file. */
+  logFile: string;
+  /** How many times BIRD logged "Reconfiguring" (one per configure that took a new config). */
+  reconfigurations(): number;
 }
 
 /**
@@ -20,6 +24,8 @@ export async function startRouteServerHost(options: {
   id: string;
   ssh: { port: number; hostKeyFingerprint: string };
   asn?: number;
+  /** Runs BIRD inside this network namespace (its control socket stays reachable by path). */
+  netns?: string;
 }): Promise<RouteServerHost> {
   const dir = join(options.baseDir, options.id);
   mkdirSync(join(dir, "ztix", "members"), { recursive: true });
@@ -39,8 +45,25 @@ export async function startRouteServerHost(options: {
   );
   // An empty policy so the very first main config parses; the first apply replaces it.
   writeFileSync(config.paths.policy_file, "# placeholder until the first apply\n");
-  writeFileSync(config.paths.main_config, renderMainConfig(config));
-  const bird = await startBird({ config: config.paths.main_config, dir, name: "bird" });
+  const logFile = join(dir, "bird.log");
+  writeFileSync(config.paths.main_config, renderMainConfig(config, { logFile }));
+  const bird = await startBird({
+    config: config.paths.main_config,
+    dir,
+    name: "bird",
+    ...(options.netns ? { netns: options.netns } : {}),
+  });
   // The apply reaches BIRD through the configured socket path.
-  return { config: { ...config, paths: { ...config.paths, control_socket: bird.socket } }, bird, dir };
+  return {
+    config: { ...config, paths: { ...config.paths, control_socket: bird.socket } },
+    bird,
+    dir,
+    logFile,
+    reconfigurations: () =>
+      existsSync(logFile)
+        ? readFileSync(logFile, "utf8")
+            .split("\n")
+            .filter((l) => l.endsWith("Reconfiguring")).length
+        : 0,
+  };
 }

@@ -86,9 +86,12 @@ export async function createBackup(
   deps.onProgress?.(`sha256 ${sha256} (${size} bytes)`);
   const pruned = await pruneBackups(deps, deps.config.backups.keep);
   for (const k of pruned) deps.onProgress?.(`pruned ${k}`);
+  // Not a gate change, but it bumps the version too: a gate write that read the item before
+  // this patch then fails its condition and re-reads, instead of putting back the old backup key.
   await deps.data.entities.controllerState
     .patch({ singleton: "controller" })
     .set({ lastBackupKey: key, lastBackupAt: at.toISOString(), updatedAt: at.toISOString() })
+    .add({ version: 1 })
     .go()
     .catch(() => undefined); // no gate state yet (never preflighted): nothing to annotate
   await writeAudit(deps.data, {

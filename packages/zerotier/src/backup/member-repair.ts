@@ -122,7 +122,7 @@ export async function repairMembers(
 async function storedGate(deps: LifecycleDeps): Promise<GateDecision> {
   const state = await readGate(deps.data);
   if (state?.gateOpen && state.controllerAddress)
-    return { open: true, controllerAddress: state.controllerAddress };
+    return { open: true, controllerAddress: state.controllerAddress, reopened: false };
   return {
     open: false,
     code: state?.reasonCode ?? "controller_gate_closed",

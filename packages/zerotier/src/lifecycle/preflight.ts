@@ -1,10 +1,16 @@
 import type { Logger, NetworkConfig, RuntimeConfig } from "@ztix/core";
-import { type DataService, type IxNetworkItem, writeAudit } from "@ztix/data";
+import { type ControllerStateItem, type DataService, type IxNetworkItem, writeAudit } from "@ztix/data";
 import { compareNetwork } from "../compare.ts";
-import { ControllerError, isControllerError } from "../errors.ts";
+import {
+  ControllerError,
+  type ControllerErrorCode,
+  controllerErrorCodes,
+  isControllerError,
+} from "../errors.ts";
 import { desiredNetworkSettings, networkIdFor } from "../network-settings.ts";
 import type { ControllerProvider } from "../types.ts";
-import { type GateActor, readGate, setGate } from "./gate.ts";
+import { type GateActor, gateVersion, heldByRestore, readGate, setGate } from "./gate.ts";
+import { removeSentinel } from "./sentinel.ts";
 
 export interface LifecycleDeps {
   config: RuntimeConfig;
@@ -17,6 +23,12 @@ export interface LifecycleDeps {
   actor?: GateActor;
   /** Accept a controller whose address differs from the one recorded (a deliberate re-key). */
   acceptNewIdentity?: boolean;
+  /**
+   * An operator's explicit override: let this preflight reopen a gate a restore holds, without
+   * restore-validate's proof that the controller restarted (`preflight --override-restore`).
+   * A sentinel the restore left is deleted first. Never set by a worker.
+   */
+  overrideRestore?: boolean;
 }
 
 export interface NetworkOutcome {
@@ -32,7 +44,20 @@ export interface PreflightReport {
   version?: string;
   networks: NetworkOutcome[];
   deactivated: string[];
+  /**
+   * This preflight took the gate from closed to open: requests that were waiting on the
+   * controller can be sent on now instead of at their next redelivery.
+   */
+  reopened: boolean;
   error?: { code: string; message: string; remediation?: string };
+}
+
+/** Who runs a preflight, which decides what it may do to a gate a restore holds. */
+export interface PreflightMode {
+  /** `preflight` leaves a held gate alone; the other two may reopen it. */
+  kind: "preflight" | "override" | "restore_validate";
+  /** The gate as read before restore-validate checked the sentinel: the open is conditional on it. */
+  start?: ControllerStateItem | null;
 }
 
 /**
@@ -40,17 +65,39 @@ export interface PreflightReport {
  * closes the gate with the failure's code (the remediation an admin acts on):
  * `/status` and `/controller` (databaseReady; both prove the token), every configured network
  * created or repaired, and the DynamoDB network list synced (stale ones deactivated).
+ * A gate a restore holds is left alone (not even the controller is called) unless
+ * `deps.overrideRestore`: only restore-validate reopens it.
  */
-export async function runPreflight(deps: LifecycleDeps): Promise<PreflightReport> {
+export function runPreflight(deps: LifecycleDeps): Promise<PreflightReport> {
+  return preflight(deps, { kind: deps.overrideRestore ? "override" : "preflight" });
+}
+
+/** runPreflight for a given mode; restore-validate runs it as `restore_validate`. */
+export async function preflight(deps: LifecycleDeps, mode: PreflightMode): Promise<PreflightReport> {
   const now = deps.now ?? (() => new Date());
   const progress = deps.onProgress ?? (() => undefined);
-  const report: PreflightReport = { ok: false, networks: [], deactivated: [] };
+  const report: PreflightReport = { ok: false, networks: [], deactivated: [], reopened: false };
+  const start = mode.start !== undefined ? mode.start : await readGate(deps.data);
+  const held = heldByRestore(start);
+  const restore = mode.kind !== "preflight";
+  if (held && !restore) {
+    // Not even a read of the controller: between the archive push and the restart, its
+    // memory is not what its disk holds, and any write (a network repair) would make it worse.
+    const code = start!.reasonCode as ControllerErrorCode;
+    report.error = {
+      code,
+      message: `a restore holds the gate (${start!.reasonMessage ?? code}); preflight does not reopen it`,
+      remediation: `${controllerErrorCodes[code]?.remediation ?? ""} (or, knowingly: \`npm run controller -- preflight --override-restore\`)`,
+    };
+    progress(`gate held by a restore: ${code}; nothing done (restore-validate reopens it)`);
+    return report;
+  }
   try {
     progress("checking /status");
     const status = await deps.provider.status();
     report.controllerAddress = status.address;
     report.version = status.version;
-    const known = (await readGate(deps.data))?.controllerAddress;
+    const known = start?.controllerAddress;
     if (known && known !== status.address && !deps.acceptNewIdentity) {
       // Creating networks under a new address would silently strand every existing member.
       throw new ControllerError(
@@ -78,8 +125,14 @@ export async function runPreflight(deps: LifecycleDeps): Promise<PreflightReport
       await auditNetwork(deps, { networkId: id, action: "deactivated" });
       progress(`network ${id}: deactivated (no longer configured)`);
     }
-    report.ok = true;
-    await setGate(
+    // Opening clears the sentinel's record, so a sentinel still on the controller (an
+    // override, a restore abandoned half-way) goes first: none is left behind unrecorded.
+    if (start?.restoreSentinel && (await removeSentinel(deps.provider, start.restoreSentinel))) {
+      progress(
+        `deleted the restore sentinel ${start.restoreSentinel.memberId} left on ${start.restoreSentinel.networkId}`,
+      );
+    }
+    const write = await setGate(
       deps.data,
       {
         open: true,
@@ -88,9 +141,22 @@ export async function runPreflight(deps: LifecycleDeps): Promise<PreflightReport
         lastPreflightAt: now().toISOString(),
       },
       deps.actor,
-      { now: now(), log: deps.log },
+      { now: now(), log: deps.log, expectedVersion: gateVersion(start), restore },
     );
-    progress("gate open");
+    if (write.refused) {
+      const code = write.gate?.reasonCode ?? "controller_gate_closed";
+      report.error = {
+        code,
+        message: `the gate was closed while this preflight ran (${code}: ${write.gate?.reasonMessage ?? ""}); left closed`,
+        remediation: controllerErrorCodes[code as ControllerErrorCode]?.remediation,
+      };
+      progress(`gate left closed: ${code} was written while preflight ran`);
+      return report;
+    }
+    report.ok = true;
+    report.reopened = write.reopened;
+    if (held && mode.kind === "override") await auditOverride(deps, start!);
+    progress(write.reopened ? "gate reopened" : "gate open");
   } catch (e) {
     // Anything not from the controller (a DynamoDB throttle, a network blip to AWS) is
     // retried: a permanent code here would keep the gate shut until someone ran preflight.
@@ -99,15 +165,41 @@ export async function runPreflight(deps: LifecycleDeps): Promise<PreflightReport
       : new ControllerError("preflight_interrupted", `preflight failed: ${(e as Error).message}`);
     if (!isControllerError(e)) deps.log?.error("preflight failed unexpectedly", { err: e });
     report.error = { code: err.code, message: err.message, remediation: err.remediation };
-    await setGate(
-      deps.data,
-      { open: false, reasonCode: err.code, reasonMessage: err.message, lastPreflightAt: now().toISOString() },
-      deps.actor,
-      { now: now(), log: deps.log },
-    );
-    progress(`gate closed: ${err.code}: ${err.message}`);
+    // A held gate keeps a restore code: were it replaced by this failure's (say a transient
+    // one), the next job's gate check would retry a plain preflight and reopen it unproven.
+    const reason = !held
+      ? { reasonCode: err.code, reasonMessage: err.message }
+      : mode.kind === "restore_validate"
+        ? {
+            reasonCode: "restore_failed",
+            reasonMessage: `restore-validate failed: ${err.code}: ${err.message}`,
+          }
+        : undefined;
+    if (reason) {
+      await setGate(deps.data, { open: false, ...reason, lastPreflightAt: now().toISOString() }, deps.actor, {
+        now: now(),
+        log: deps.log,
+        restore,
+      });
+    }
+    progress(`gate closed: ${reason?.reasonCode ?? start?.reasonCode}: ${err.code}: ${err.message}`);
   }
   return report;
+}
+
+function auditOverride(deps: LifecycleDeps, held: ControllerStateItem) {
+  return writeAudit(deps.data, {
+    subject: "controller",
+    action: "controller.restore_overridden",
+    actorType: deps.actor?.actorType ?? "admin",
+    actorId: deps.actor?.actorId,
+    message: `gate reopened over ${held.reasonCode} without restore-validate (operator override)`,
+    metadata: {
+      code: held.reasonCode,
+      restoreKey: held.restoreKey,
+      sentinel: held.restoreSentinel?.memberId,
+    },
+  });
 }
 
 /** Network changes preflight makes (on the controller, or in DynamoDB's list) are audited. */

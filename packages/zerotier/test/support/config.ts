@@ -1,5 +1,5 @@
 import { type RuntimeConfig, type RuntimeConfigInput, runtimeConfigSchema } from "@ztix/core";
-import type { ControllerEmulator } from "../../src/emulator/index.ts";
+import type { ControllerEmulator } from "@ztix/zerotier-emulator";
 
 export const LAN = {
   suffix: "000001",
@@ -8,7 +8,10 @@ export const LAN = {
   ipv6: { prefix: "2001:db8:100::/64", scheme: "asn_embedded" as const },
 };
 
-/** Runtime config pointing at an emulator over a direct URL; restarts are no-ops. */
+/**
+ * Runtime config pointing at an emulator over a direct URL. Its restart command does nothing by
+ * itself; run through `emulatorHost` (support/host.ts) it restarts the emulator.
+ */
 export function controllerTestConfig(
   emu: ControllerEmulator,
   overrides: Partial<RuntimeConfigInput> & { controller?: Record<string, unknown> } = {},

@@ -8,6 +8,7 @@ import type {
   Page,
   RequestDetail,
   RequestSummary,
+  RouteServerSummary,
 } from "./types.ts";
 
 export { ApiError, describeError } from "./errors.ts";
@@ -64,6 +65,14 @@ export const api = {
     return detail(await request("GET", `/requests/${encodeURIComponent(id)}`));
   },
   cancel: (id: string) => request<unknown>("POST", `/requests/${encodeURIComponent(id)}/cancel`, {}),
+  leave: (id: string) => request<unknown>("POST", `/requests/${encodeURIComponent(id)}/leave`, {}),
+  async replaceNode(id: string, nodeId: string): Promise<RequestDetail> {
+    return detail(
+      await request<Record<string, unknown>>("POST", `/requests/${encodeURIComponent(id)}/replace-node`, {
+        node_id: nodeId,
+      }),
+    );
+  },
 
   async adminRequests(filters: AdminFilters): Promise<Page<RequestSummary>> {
     return page(await request("GET", `/admin/requests${query({ ...filters })}`), "requests");
@@ -75,4 +84,16 @@ export const api = {
   reject: (id: string, reason: string) =>
     request<unknown>("POST", `/admin/requests/${encodeURIComponent(id)}/reject`, { reason }),
   retry: (id: string) => request<unknown>("POST", `/admin/requests/${encodeURIComponent(id)}/retry`, {}),
+  remove: (id: string, reason: string) =>
+    request<unknown>("POST", `/admin/requests/${encodeURIComponent(id)}/remove`, { reason }),
+
+  async routeServers(): Promise<RouteServerSummary[]> {
+    return (await request<{ items: RouteServerSummary[] }>("GET", "/admin/route-servers")).items;
+  },
+  reconcile: (id: string) =>
+    request<{ route_server_id: string; requested_at: string }>(
+      "POST",
+      `/admin/route-servers/${encodeURIComponent(id)}/reconcile`,
+      {},
+    ),
 };

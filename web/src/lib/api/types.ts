@@ -10,7 +10,9 @@ export type RequestStatus =
   | "cancelled"
   | "provisioning"
   | "active"
-  | "failed";
+  | "failed"
+  | "deprovisioning"
+  | "removed";
 
 export const requestStatuses: readonly RequestStatus[] = [
   "pending",
@@ -18,12 +20,22 @@ export const requestStatuses: readonly RequestStatus[] = [
   "provisioning",
   "active",
   "failed",
+  "deprovisioning",
+  "removed",
   "rejected",
   "cancelled",
 ];
 
-/** Statuses a request never leaves: polling stops there. */
-export const finalStatuses: ReadonlySet<RequestStatus> = new Set(["active", "rejected", "cancelled"]);
+/**
+ * Statuses where nothing happens until someone acts: polling stops there. (An active
+ * membership can still be left or removed, but only by a person on a page that reloads.)
+ */
+export const finalStatuses: ReadonlySet<RequestStatus> = new Set([
+  "active",
+  "rejected",
+  "cancelled",
+  "removed",
+]);
 
 export interface AsnRef {
   asn: number;
@@ -81,9 +93,14 @@ export interface Membership {
 /** A route server the member peers with: its side of the BGP sessions, and this request's sync state on it. */
 export interface RouteServerState {
   route_server_id: string;
-  state: "pending" | "applying" | "in_sync" | "failed" | "removed" | (string & {});
+  state: "pending" | "in_sync" | "failed" | "removed" | (string & {});
   last_error?: string | null;
-  last_error_stage?: string | null;
+  /** Set when the route server itself is why the member is not there yet (plain words). */
+  waiting_reason?: string;
+  /** Admin view only: what the route server's last reconcile ran into. */
+  route_server_condition?: string;
+  route_server_error?: string | null;
+  route_server_error_code?: string | null;
   asn?: number | null;
   peering_ipv4?: string | null;
   peering_ipv6?: string | null;
@@ -103,6 +120,15 @@ export interface AuditEvent {
 }
 
 export interface RequestDetail extends RequestSummary {
+  /** What it waits on while it cannot progress, in plain words (`waiting_detail` for admins). */
+  waiting_on?: string | null;
+  waiting_reason?: string | null;
+  waiting_since?: string | null;
+  waiting_detail?: string | null;
+  removal_reason?: string | null;
+  removed_at?: string | null;
+  replaces_request_id?: string | null;
+  replaced_by_request_id?: string | null;
   notes?: string | null;
   reject_reason?: string | null;
   last_error?: { code: string; message?: string | null } | null;
@@ -132,4 +158,27 @@ export interface AdminFilters {
   /** Page size (the API's default when absent); only settable through the URL. */
   limit?: string;
   cursor?: string;
+}
+
+/** A route server as its reconciles recorded it (admin page). */
+export interface RouteServerSummary {
+  route_server_id: string;
+  asn: number;
+  networks: string[];
+  peering_ipv4: string[];
+  peering_ipv6: string[];
+  condition: "unknown" | "in_sync" | "drifted" | "in_doubt" | "error";
+  revision: number;
+  member_count: number | null;
+  last_reconcile_at: string | null;
+  reconcile_pending: boolean;
+  last_change: { added?: number; changed?: number; removed?: number; policy?: boolean } | null;
+  last_error: string | null;
+  last_error_code: string | null;
+  last_error_stage: string | null;
+  last_error_at: string | null;
+  rollback_error: string | null;
+  rollback_error_at: string | null;
+  in_doubt_reason: string | null;
+  in_doubt_until: string | null;
 }

@@ -1,0 +1,4 @@
+export * from "./connection.ts";
+export * from "./errors.ts";
+export * from "./fingerprint.ts";
+export * from "./quote.ts";

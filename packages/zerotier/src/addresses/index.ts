@@ -1,3 +1,0 @@
-export * from "./allocate.ts";
-export * from "./member-addresses.ts";
-export * from "./plan.ts";
