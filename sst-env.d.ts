@@ -5,12 +5,14 @@ import "sst";
 declare module "sst" {
   export interface Resource {
     Api: { name: string; type: "sst.aws.Function"; url: string };
+    ApiOriginSecret: { type: "sst.sst.Secret"; value: string };
     BackupBucket: { name: string; type: "sst.aws.Bucket" };
     ControllerBackup: { name: string; type: "sst.aws.Function" };
     DlqHandler: { name: string; type: "sst.aws.Function" };
     OpsAlerts: { arn: string; type: "sst.aws.SnsTopic" };
     ProvisioningDlq: { type: "sst.aws.Queue"; url: string };
     ProvisioningQueue: { type: "sst.aws.Queue"; url: string };
+    ReconcileSchedule: { name: string; type: "sst.aws.Function" };
     Router: { type: "sst.aws.Router"; url: string };
     Sweeper: { name: string; type: "sst.aws.Function" };
     Table: { name: string; type: "sst.aws.Dynamo" };

@@ -21,11 +21,12 @@ export function deploy(options: { root: string; stage: string; env?: NodeJS.Proc
   const storage = createStorage({ production });
   const queues = createQueues();
   const secrets = createSecrets({ stage: options.stage, names: stageConfig.secretNames, production });
-  const { api } = createApi({ defaults, storage, queues, secrets });
+  const { api, originSecret } = createApi({ defaults, storage, queues, secrets });
   const { worker, dlqHandler } = createWorker({ defaults, network, storage, queues, secrets });
   createCrons({ defaults, network, storage, queues, secrets });
   const web = createWeb({
     api,
+    originSecret,
     publicUrl: stageConfig.config.public_url,
     certificateArn: env.ZTIX_CERTIFICATE_ARN,
   });

@@ -1,6 +1,5 @@
 import { ORIGIN_SECRET_HEADER, VIEWER_ADDRESS_HEADER } from "../functions/api/src/front.ts";
 import { SECURITY_HEADERS } from "../functions/api/src/security-headers.ts";
-import { originSecretOf } from "./api.ts";
 
 /** What an origin secret may look like: long, and safe inside a header and a JS string. */
 const ORIGIN_SECRET_PATTERN = /^[A-Za-z0-9._~+/=-]{32,256}$/;
@@ -10,12 +9,18 @@ const ORIGIN_SECRET_PATTERN = /^[A-Za-z0-9._~+/=-]{32,256}$/;
  * forwarded to the API's function URL, so the SPA and the API share cookies and origin.
  * Every response gets the security headers (CSP, nosniff, referrer policy, no framing).
  */
-export function createWeb(options: { api: sst.aws.Function; publicUrl: string; certificateArn?: string }) {
+export function createWeb(options: {
+  api: sst.aws.Function;
+  /** The secret the API checks (created with it by `createApi`); the router sends it on /api requests. */
+  originSecret: sst.Secret;
+  publicUrl: string;
+  certificateArn?: string;
+}) {
   const domain = domainFor(options.publicUrl, options.certificateArn);
   const headers = securityHeadersPolicy();
   const router = new sst.aws.Router("Router", {
     ...(domain ? { domain } : {}),
-    edge: { viewerRequest: { injection: apiOriginInjection(originSecretOf(options.api)) } },
+    edge: { viewerRequest: { injection: apiOriginInjection(options.originSecret) } },
     transform: {
       // Every behaviour (the lazy router has only the default one) gets the headers policy.
       cdn: (args) => {

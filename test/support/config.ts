@@ -7,6 +7,8 @@ export const TEST_NETWORK_ID = "8056c2e21c000001";
 /** A valid runtime config for tests; documentation ASNs allowed (tests only use those). */
 export function testConfig(overrides: Partial<RuntimeConfigInput> = {}): RuntimeConfig {
   return runtimeConfigSchema.parse({
+    // No lookups of the real PeeringDB from tests and benches (a test that wants them points at the stand-in).
+    peeringdb_api: { enabled: false },
     public_url: TEST_ORIGIN,
     asn_policy: { allow_documentation: true, allow_private: true },
     networks: [

@@ -51,6 +51,11 @@ describe.skipIf(!present)("the web app in a real browser", () => {
       username: "alice",
       asns: [{ asn: 64500, name: "Example Network" }],
     });
+    // Admin pages name people by display name, never by user id.
+    await stack.data.entities.user
+      .patch({ userId: people.alice!.userId })
+      .set({ displayName: "Alice Example" })
+      .go();
     people.bob = await seedLocalAccount(stack.data, {
       username: "bob",
       asns: [{ asn: 64510, name: "Other Network" }],
@@ -176,6 +181,12 @@ describe.skipIf(!present)("the web app in a real browser", () => {
     const nodeInput = page.getByLabel("ZeroTier node id");
     await nodeInput.fill("89e92c");
     await expect.poll(() => page.locator("#e-node").textContent()).toContain("Too short: 6 of 10");
+    // Upper case is lower-cased as typed; a digit too many is told its length, not its case.
+    await nodeInput.fill("A1B2C3D4E5");
+    await expect.poll(() => nodeInput.inputValue()).toBe("a1b2c3d4e5");
+    await expect.poll(() => page.locator("#e-node").textContent()).toContain("valid node id");
+    await nodeInput.fill("A1B2C3D4E5F");
+    await expect.poll(() => page.locator("#e-node").textContent()).toContain("Too long: 11 hex digits");
     await nodeInput.fill("ff12345678");
     await expect.poll(() => page.locator("#e-node").textContent()).toContain("reserved");
     await expect.poll(() => nodeInput.getAttribute("aria-invalid")).toBe("true");
@@ -191,6 +202,10 @@ describe.skipIf(!present)("the web app in a real browser", () => {
     await page.waitForURL(/\/requests\/[0-9a-f-]{36}$/);
     const requestId = page.url().split("/").pop()!;
     await page.locator('[data-status="pending"]').first().waitFor();
+    // The network by name, and notices true of a pending request on a network with route servers.
+    await page.getByText("ZT-IX LAN", { exact: true }).first().waitFor();
+    await page.getByText("Addresses are assigned once the request is approved and provisioned.").waitFor();
+    await page.getByText(/configures these route servers for you during provisioning/).waitFor();
     violations.push(...(await captureScreen(page, "request-pending")));
 
     // The same ASN, network and node again: refused inline, naming the existing request.
@@ -208,6 +223,16 @@ describe.skipIf(!present)("the web app in a real browser", () => {
     await page.getByRole("link", { name: "My requests" }).click();
     await page.waitForURL(/\/dashboard$/);
     expect(await page.getByRole("row").count()).toBe(2); // header + the one request
+    await page.getByRole("row").nth(1).getByText("ZT-IX LAN", { exact: true }).waitFor();
+    // Two sentences, with the space between them.
+    await page
+      .getByText(
+        "Requests for your ASNs, newest first. Refreshes by itself while a request is in progress.",
+        {
+          exact: true,
+        },
+      )
+      .waitFor();
     violations.push(...(await captureScreen(page, "dashboard")));
     expect(violations).toEqual([]);
   }, 90_000);
@@ -234,14 +259,26 @@ describe.skipIf(!present)("the web app in a real browser", () => {
     await admin.getByLabel("Status").selectOption("pending");
     await admin.getByRole("button", { name: "Apply filters" }).click();
     await admin.waitForURL(/\/admin\/requests\?status=pending$/);
+    // Titled for what it lists, with who asked by name (never a user id).
+    await admin.getByRole("heading", { name: "Requests", level: 1 }).waitFor();
+    const queueRow = admin
+      .getByRole("row")
+      .filter({ has: admin.getByRole("link", { name: `Request ${request.requestId}` }) });
+    await queueRow.getByText("Alice Example", { exact: true }).waitFor();
+    expect(await queueRow.getByText(people.alice!.userId).count()).toBe(0);
+    expect(await admin.getByRole("columnheader", { name: "Requester" }).count()).toBe(1);
     violations.push(...(await captureScreen(admin, "admin-queue")));
 
     await admin.getByRole("link", { name: `Request ${request.requestId}` }).click();
     await admin.waitForURL(new RegExp(`/admin/requests/${request.requestId}$`));
+    await admin.getByRole("region", { name: "For administrators" }).getByText("Alice Example").waitFor();
     violations.push(...(await captureScreen(admin, "admin-request-pending")));
     await admin.getByRole("button", { name: "Approve" }).click();
     const dialog = admin.getByRole("dialog");
     await dialog.waitFor();
+    // Both route servers serve this network: the dialog says they are configured, and names it.
+    await dialog.getByText(/BGP sessions are configured on the 2 route servers/).waitFor();
+    await dialog.getByText(/ZT-IX LAN/).waitFor();
     violations.push(...(await captureScreen(admin, "admin-approve-dialog")));
     await dialog.getByRole("button", { name: "Approve" }).click();
     // Not waiting for `approved` on screen: the worker may already have moved past it. The
@@ -301,6 +338,12 @@ describe.skipIf(!present)("the web app in a real browser", () => {
     const operator = await pageAs("alice");
     await operator.goto(`${web.origin}/requests/${request.requestId}`);
     await operator.getByText("Node id belongs to a different organisation.").first().waitFor();
+    // Nothing promises addresses or sessions a rejected request will never get.
+    await operator
+      .getByText("No addresses were assigned: the request was rejected.", { exact: true })
+      .waitFor();
+    await operator.getByText("No BGP sessions: the request was rejected.", { exact: true }).waitFor();
+    expect(await operator.getByText(/appear here once|once provisioned/).count()).toBe(0);
     violations.push(...(await captureScreen(operator, "request-rejected")));
     expect(violations).toEqual([]);
   }, 90_000);
@@ -344,7 +387,10 @@ describe.skipIf(!present)("the web app in a real browser", () => {
       // No retry needed: rs2's reconcile comes back by itself and the request goes active.
       await admin.goto(`${web.origin}/admin/requests/${request.requestId}`);
       await waitForStatusOn(admin, request.requestId, "active");
-      expect(await sessions.getByText("Configured", { exact: true }).count()).toBe(2);
+      // The sessions list refreshes on its own poll, a moment after the status.
+      await expect
+        .poll(() => sessions.getByText("Configured", { exact: true }).count(), { timeout: 30_000 })
+        .toBe(2);
       const after = await getRequest(stack.data, request.requestId);
       expect({ status: after?.status, attempt: after?.attempt }).toEqual({ status: "active", attempt: 1 });
       violations.push(...(await captureScreen(admin, "admin-request-active")));
@@ -388,6 +434,10 @@ describe.skipIf(!present)("the web app in a real browser", () => {
     await page.locator('[data-status="cancelled"]').first().waitFor();
     // Final: no action left to take.
     expect(await page.getByRole("button", { name: "Cancel request" }).count()).toBe(0);
+    await page.getByText("No addresses were assigned: the request was cancelled.", { exact: true }).waitFor();
+    await page.getByText("No BGP sessions: the request was cancelled.", { exact: true }).waitFor();
+    expect(await page.getByText(/appear here once|once provisioned/).count()).toBe(0);
+    expect(await captureScreen(page, "request-cancelled")).toEqual([]);
     const { data: after } = await stack.data.entities.joinRequest.get({ requestId: request.requestId }).go();
     expect(after?.status).toBe("cancelled");
   }, 60_000);

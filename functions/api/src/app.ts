@@ -10,8 +10,12 @@ import { sessionMiddleware } from "./middleware/session.ts";
 import { adminRoutes } from "./routes/admin.ts";
 import { authRoutes } from "./routes/auth.ts";
 import { healthRoutes } from "./routes/health.ts";
+import { lookingGlassRoutes } from "./routes/looking-glass.ts";
 import { onboardingRoutes } from "./routes/onboarding.ts";
+import { policyRoutes } from "./routes/policy.ts";
 import { requestsRoutes } from "./routes/requests.ts";
+import { sessionsRoutes } from "./routes/sessions.ts";
+import { snippetsRoutes } from "./routes/snippets.ts";
 
 /** JSON bodies are small; anything bigger is refused before it is read. */
 export const MAX_BODY_BYTES = 16 * 1024;
@@ -42,6 +46,10 @@ export function createApp(deps: AppDeps) {
   api.route("/", authRoutes);
   api.route("/", onboardingRoutes);
   api.route("/", requestsRoutes);
+  api.route("/", policyRoutes);
+  api.route("/", sessionsRoutes);
+  api.route("/", lookingGlassRoutes);
+  api.route("/", snippetsRoutes);
   api.route("/", adminRoutes);
   // Registered last, and as a route (not notFound) so it still applies when this app is mounted.
   api.all("*", notFound);

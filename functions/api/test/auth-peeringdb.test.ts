@@ -86,6 +86,8 @@ describe("PeeringDB sign-in against a real OpenID provider", () => {
   /** Rewrites the provider's token response (forged-token cases only; discovery and JWKS stay real). */
   let tamperToken: ((body: TokenBody) => Promise<TokenBody>) | undefined;
   let failUserinfo = false;
+  /** Drops `authorization_response_iss_parameter_supported` from discovery, as a provider without RFC 9207 would. */
+  let hideIssSupport = false;
   let tokenCalls = 0;
 
   beforeAll(async () => {
@@ -106,6 +108,13 @@ describe("PeeringDB sign-in against a real OpenID provider", () => {
       await next();
       if (tamperToken && ctx.path === "/token" && ctx.status === 200) {
         ctx.body = await tamperToken(ctx.body as TokenBody);
+      }
+      if (hideIssSupport && ctx.path === "/.well-known/openid-configuration" && ctx.status === 200) {
+        const { authorization_response_iss_parameter_supported: _dropped, ...rest } = ctx.body as Record<
+          string,
+          unknown
+        >;
+        ctx.body = rest;
       }
     });
   });
@@ -142,7 +151,11 @@ describe("PeeringDB sign-in against a real OpenID provider", () => {
   async function signIn(username: string, options: Parameters<typeof app>[0] = {}) {
     const c = app(options).client();
     const { back } = await authorize(c, username);
-    const res = await c.post("/api/v1/auth/peeringdb/callback", { code: back.code, state: back.state });
+    const res = await c.post("/api/v1/auth/peeringdb/callback", {
+      code: back.code,
+      state: back.state,
+      iss: back.iss,
+    });
     return { c, res, back };
   }
 
@@ -191,7 +204,11 @@ describe("PeeringDB sign-in against a real OpenID provider", () => {
     await c.get("/api/v1/auth/csrf");
     const csrfBefore = c.cookies.get("ztix_csrf");
     const { back } = await authorize(c, "demo-operator");
-    const res = await c.post("/api/v1/auth/peeringdb/callback", { code: back.code, state: back.state });
+    const res = await c.post("/api/v1/auth/peeringdb/callback", {
+      code: back.code,
+      state: back.state,
+      iss: back.iss,
+    });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({
       user: { id: "pdb-9002", display_name: "Demo Operator", source: "peeringdb", peeringdb_id: 9002 },
@@ -236,7 +253,11 @@ describe("PeeringDB sign-in against a real OpenID provider", () => {
   it("refuses a replayed callback with invalid_state", async () => {
     const { c, res, back } = await signIn("demo-operator");
     expect(res.status).toBe(200);
-    const again = await c.post("/api/v1/auth/peeringdb/callback", { code: back.code, state: back.state });
+    const again = await c.post("/api/v1/auth/peeringdb/callback", {
+      code: back.code,
+      state: back.state,
+      iss: back.iss,
+    });
     expect(again.status).toBe(400);
     expect(again.body.error.code).toBe("invalid_state");
     expect(await auditOf(again)).toMatchObject({
@@ -249,7 +270,11 @@ describe("PeeringDB sign-in against a real OpenID provider", () => {
     const first = app().client();
     const { back } = await authorize(first, "demo-operator");
     const other = app().client();
-    const res = await other.post("/api/v1/auth/peeringdb/callback", { code: back.code, state: back.state });
+    const res = await other.post("/api/v1/auth/peeringdb/callback", {
+      code: back.code,
+      state: back.state,
+      iss: back.iss,
+    });
     expect(res.body.error.code).toBe("invalid_state");
   });
 
@@ -259,7 +284,11 @@ describe("PeeringDB sign-in against a real OpenID provider", () => {
     const c = client();
     const { back } = await authorize(c, "demo-operator");
     offsetMs = (config().auth.peeringdb.state_ttl_seconds + 1) * 1000;
-    const res = await c.post("/api/v1/auth/peeringdb/callback", { code: back.code, state: back.state });
+    const res = await c.post("/api/v1/auth/peeringdb/callback", {
+      code: back.code,
+      state: back.state,
+      iss: back.iss,
+    });
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe("state_expired");
   });
@@ -267,7 +296,11 @@ describe("PeeringDB sign-in against a real OpenID provider", () => {
   it("refuses a code the provider does not honour with 400 invalid_authorization_code", async () => {
     const c = app().client();
     const { back } = await authorize(c, "demo-operator");
-    const res = await c.post("/api/v1/auth/peeringdb/callback", { code: `${back.code}x`, state: back.state });
+    const res = await c.post("/api/v1/auth/peeringdb/callback", {
+      code: `${back.code}x`,
+      state: back.state,
+      iss: back.iss,
+    });
     expect(res.status).toBe(400);
     expect(res.body.error).toMatchObject({
       code: "invalid_authorization_code",
@@ -312,6 +345,32 @@ describe("PeeringDB sign-in against a real OpenID provider", () => {
     expect(again.body.error.code).toBe("invalid_state");
   });
 
+  it("refuses a callback without iss from a provider that advertises it (RFC 9207 §2.4), spending nothing at the provider", async () => {
+    const c = app().client();
+    const { back } = await authorize(c, "demo-operator");
+    const before = tokenCalls;
+    const res = await c.post("/api/v1/auth/peeringdb/callback", { code: back.code, state: back.state });
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe("issuer_mismatch");
+    expect((await auditOf(res))?.metadata).toMatchObject({ reason: "authorization_response_iss" });
+    expect(tokenCalls).toBe(before);
+  });
+
+  it("accepts a callback without iss from a provider that does not advertise the parameter", async () => {
+    hideIssSupport = true;
+    clearDiscoveryCache();
+    try {
+      const c = app().client();
+      const { back } = await authorize(c, "demo-operator");
+      const res = await c.post("/api/v1/auth/peeringdb/callback", { code: back.code, state: back.state });
+      expect(res.status).toBe(200);
+      expect(res.body.user.id).toBe("pdb-9002");
+    } finally {
+      hideIssSupport = false;
+      clearDiscoveryCache();
+    }
+  });
+
   it("refuses a 4 KB bogus code with 400 validation_failed without asking the provider", async () => {
     const c = app().client();
     const { back } = await authorize(c, "demo-operator");
@@ -324,7 +383,11 @@ describe("PeeringDB sign-in against a real OpenID provider", () => {
     }
     expect(tokenCalls).toBe(before);
     // The sign-in was not used up by the refused attempts: its real code still works.
-    const res = await c.post("/api/v1/auth/peeringdb/callback", { code: back.code, state: back.state });
+    const res = await c.post("/api/v1/auth/peeringdb/callback", {
+      code: back.code,
+      state: back.state,
+      iss: back.iss,
+    });
     expect(res.status).toBe(200);
   });
 
@@ -334,6 +397,7 @@ describe("PeeringDB sign-in against a real OpenID provider", () => {
     const res = await c.post("/api/v1/auth/peeringdb/callback", {
       code: "A".repeat(1024),
       state: back.state,
+      iss: back.iss,
     });
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe("invalid_authorization_code");
@@ -343,7 +407,11 @@ describe("PeeringDB sign-in against a real OpenID provider", () => {
     const other = await testStack({ secrets: { peeringdb_client_secret: "wrong-secret" } });
     const c = testApp(other, { config: config() }).client();
     const { back } = await authorize(c, "demo-operator");
-    const res = await c.post("/api/v1/auth/peeringdb/callback", { code: back.code, state: back.state });
+    const res = await c.post("/api/v1/auth/peeringdb/callback", {
+      code: back.code,
+      state: back.state,
+      iss: back.iss,
+    });
     expect(res.body.error).toMatchObject({
       code: "token_exchange_failed",
       details: { provider_error: "invalid_client" },

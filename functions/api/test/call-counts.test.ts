@@ -20,23 +20,29 @@ import {
  * includes the session middleware's 2 GetItem (session, user). The same numbers must hold on
  * a table ten times bigger: no route's cost grows with the table, and none ever Scans.
  *
- * | route                                            | GetItem | Query | TransactWrite | total |
- * |--------------------------------------------------|---------|-------|---------------|-------|
- * | GET  /onboarding/context (1 ASN)                 | 2       | 4     | 0             | 6     |
- * | POST /requests                                   | 2       | 3     | 1             | 6     |
- * | POST /requests (duplicate → 409)                 | 3       | 3     | 1             | 7     |
- * | POST /requests (policy_auto, job enqueued)       | 3       | 4     | 1             | 8     |
- * | GET  /requests (1 ASN)                           | 2       | 2     | 0             | 4     |
- * | GET  /requests/{id}                              | 4       | 3     | 0             | 7     |
- * | POST /requests/{id}/cancel                       | 3       | 1     | 1             | 5     |
- * | GET  /admin/requests?status=pending              | 2       | 1     | 0             | 3     |
- * | GET  /admin/requests (all 9 statuses)            | 2       | 9     | 0             | 11    |
- * | GET  /admin/requests?zt_network_id=N&status=S    | 2       | 1     | 0             | 3     |
- * | GET  /admin/requests?asn=A                       | 2       | 1     | 0             | 3     |
- * | GET  /admin/requests/{id}                        | 4       | 2     | 0             | 6     |
- * | POST /admin/requests/{id}/approve                | 4       | 1     | 1             | 6     |
- * | POST /admin/requests/{id}/reject                 | 3       | 0     | 1             | 4     |
- * | POST /admin/requests/{id}/retry                  | 4       | 1     | 1             | 6     |
+ * | route                                            | GetItem | Query | BatchGet | TransactWrite | total |
+ * |--------------------------------------------------|---------|-------|----------|---------------|-------|
+ * | GET  /onboarding/context (1 ASN)                 | 2       | 4     | 0        | 0             | 6     |
+ * | POST /requests                                   | 2       | 3     | 0        | 1             | 6     |
+ * | POST /requests (duplicate → 409)                 | 3       | 3     | 0        | 1             | 7     |
+ * | POST /requests (policy_auto, job enqueued)       | 3       | 4     | 0        | 1             | 8     |
+ * | GET  /requests (1 ASN)                           | 2       | 2     | 0        | 0             | 4     |
+ * | GET  /requests/{id}                              | 4       | 3     | 0        | 0             | 7     |
+ * | POST /requests/{id}/cancel                       | 3       | 1     | 0        | 1             | 5     |
+ * | GET  /admin/requests?status=pending              | 2       | 1     | 1        | 0             | 4     |
+ * | GET  /admin/requests (all 9 statuses)            | 2       | 9     | 1        | 0             | 12    |
+ * | GET  /admin/requests?limit=100 (100 requesters)  | 2       | 9     | 1        | 0             | 12    |
+ * | GET  /admin/requests?zt_network_id=N&status=S    | 2       | 1     | 1        | 0             | 4     |
+ * | GET  /admin/requests?asn=A                       | 2       | 1     | 1        | 0             | 4     |
+ * | GET  /admin/requests/{id}                        | 5       | 3     | 1        | 0             | 9     |
+ * | POST /admin/requests/{id}/approve                | 4       | 1     | 0        | 1             | 6     |
+ * | POST /admin/requests/{id}/reject                 | 3       | 0     | 0        | 1             | 4     |
+ * | POST /admin/requests/{id}/retry                  | 4       | 1     | 0        | 1             | 6     |
+ *
+ * Admin listings name who asked: one BatchGetItem for the page's distinct requesters (a page
+ * holds at most 100 rows, one batch), whatever the table holds; the admin detail reads its
+ * requester and decider in one BatchGetItem too, and its decision context with one GetItem (the
+ * ASN's PeeringDB record) and one Query (the ASN's other requests, on the byAsn index).
  *
  * policy_auto, approve and retry also read whether an address is left (the request's claim,
  * then the pool's state: one GetItem and one Query, whatever the network holds), and policy_auto
@@ -44,9 +50,10 @@ import {
  */
 
 type Counts = Record<string, number>;
-const c = (get: number, query: number, tw = 0): Counts => ({
+const c = (get: number, query: number, tw = 0, batchGet = 0): Counts => ({
   ...(get ? { GetItemCommand: get } : {}),
   ...(query ? { QueryCommand: query } : {}),
+  ...(batchGet ? { BatchGetItemCommand: batchGet } : {}),
   ...(tw ? { TransactWriteItemsCommand: tw } : {}),
 });
 
@@ -55,6 +62,8 @@ let world: Actors;
 let auto: Actors;
 /** Index names of the Queries the last measured request made. */
 let indexes: (string | undefined)[] = [];
+/** Distinct requesters on the last full admin page read. */
+let fullPageRequesters = 0;
 
 beforeAll(async () => {
   stack = await testStack();
@@ -133,6 +142,14 @@ describe("DynamoDB calls per route", () => {
       out.cancel = await measure(() => op.client.post(`/api/v1/requests/${toCancel}/cancel`));
       out.adminPending = await measure(() => admin.get("/api/v1/admin/requests?status=pending"));
       out.adminAll = await measure(() => admin.get("/api/v1/admin/requests"));
+      // A full page of 100 rows, each by another requester on the bigger table: still one batch.
+      out.adminFullPage = await measure(async () => {
+        const res = await admin.get("/api/v1/admin/requests?limit=100");
+        fullPageRequesters = new Set(
+          res.body.items.map((r: { requester: { user_id: string } }) => r.requester.user_id),
+        ).size;
+        return res;
+      });
       out.adminNetwork = await measure(() =>
         admin.get(`/api/v1/admin/requests?zt_network_id=${TEST_NETWORK_ID}&status=pending`),
       );
@@ -166,11 +183,12 @@ describe("DynamoDB calls per route", () => {
       list: c(2, 2),
       detail: c(4, 3),
       cancel: c(3, 1, 1),
-      adminPending: c(2, 1),
-      adminAll: c(2, 9),
-      adminNetwork: c(2, 1),
-      adminAsn: c(2, 1),
-      adminDetail: c(4, 2),
+      adminPending: c(2, 1, 0, 1),
+      adminAll: c(2, 9, 0, 1),
+      adminFullPage: c(2, 9, 0, 1),
+      adminNetwork: c(2, 1, 0, 1),
+      adminAsn: c(2, 1, 0, 1),
+      adminDetail: c(5, 3, 0, 1),
       approve: c(4, 1, 1),
       reject: c(3, 0, 1),
       retry: c(4, 1, 1),
@@ -185,6 +203,9 @@ describe("DynamoDB calls per route", () => {
     expect(big.adminAll!.indexes).toEqual(Array(9).fill("gsi3"));
     expect(big.adminNetwork!.indexes).toEqual(["gsi4"]);
     expect(big.adminAsn!.indexes).toEqual(["gsi2"]);
+    // The detail's other requests of the ASN: a Query on its byAsn partition.
+    expect(big.adminDetail!.indexes).toContain("gsi2");
     expect(big.list!.indexes).toEqual([undefined, "gsi2"]);
+    expect(fullPageRequesters).toBe(100);
   });
 });

@@ -33,6 +33,8 @@ export interface BundleReport {
   largestInputs: { path: string; bytes: number }[];
   /** Every npm package (and workspace folder) with code in the bundle. */
   packages: string[];
+  /** The workspace's own source files in the bundle (not node_modules), for precise checks. */
+  ownFiles: string[];
 }
 
 export interface BundleOutcome {
@@ -104,9 +106,12 @@ export async function bundleLambdas(
   return outcome;
 }
 
-function contributors(metafile: Metafile, outfile: string): Pick<BundleReport, "largestInputs" | "packages"> {
+function contributors(
+  metafile: Metafile,
+  outfile: string,
+): Pick<BundleReport, "largestInputs" | "packages" | "ownFiles"> {
   const output = Object.entries(metafile.outputs).find(([path]) => resolve(repoRoot, path) === outfile)?.[1];
-  if (!output) return { largestInputs: [], packages: [] };
+  if (!output) return { largestInputs: [], packages: [], ownFiles: [] };
   const byPackage = new Map<string, number>();
   for (const [path, info] of Object.entries(output.inputs)) {
     byPackage.set(packageOf(path), (byPackage.get(packageOf(path)) ?? 0) + info.bytesInOutput);
@@ -115,7 +120,10 @@ function contributors(metafile: Metafile, outfile: string): Pick<BundleReport, "
     .map(([path, bytes]) => ({ path, bytes }))
     .sort((a, b) => b.bytes - a.bytes)
     .slice(0, 8);
-  return { largestInputs, packages: [...byPackage.keys()].sort() };
+  const ownFiles = Object.keys(output.inputs)
+    .filter((path) => !path.includes("node_modules/"))
+    .sort();
+  return { largestInputs, packages: [...byPackage.keys()].sort(), ownFiles };
 }
 
 /** `node_modules/@aws-sdk/client-s3/dist-es/x.js` → `@aws-sdk/client-s3`; `packages/data/src/x.ts` → `packages/data`. */

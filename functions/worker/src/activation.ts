@@ -1,6 +1,12 @@
 import { enqueueDeprovisionJob } from "@ztix/aws";
 import { emitMetric, routeServersOfNetwork } from "@ztix/core";
-import { getRequest, type JoinRequestItem, syncsOfRequestOn, transitionRequest } from "@ztix/data";
+import {
+  getRequest,
+  isConditionFailure,
+  type JoinRequestItem,
+  syncsOfRequestOn,
+  transitionRequest,
+} from "@ztix/data";
 import type { ReconcileOutcome } from "@ztix/route-servers";
 import { requestReconcile } from "@ztix/workflow";
 import type { WorkerDeps } from "./deps.ts";
@@ -74,7 +80,12 @@ export async function settleRequests(deps: WorkerDeps, outcome: ReconcileOutcome
         .patch({ network: item.network, asn: item.asn, nodeId: item.nodeId })
         .set({ activation: "active", updatedAt: deps.now().toISOString() })
         .commit(),
-    ]).catch((e: unknown) => deps.log.warn("activation lost a race; the next reconcile retries", { err: e }));
+    ]).catch((e: unknown) =>
+      // Both route servers' reconciles finishing together race to activate: expected, not a problem.
+      isConditionFailure(e)
+        ? deps.log.info("activation lost a race to another reconcile", { err: e })
+        : deps.log.warn("activation failed; the next reconcile retries", { err: e }),
+    );
   });
 
   // Members this server dropped: a removal waiting on the route servers can go on.

@@ -1,15 +1,38 @@
 import { withLogContext } from "@ztix/core";
 import { processDeprovision } from "./deprovision-job.ts";
 import type { WorkerDeps } from "./deps.ts";
+import { processInspect } from "./inspect/job.ts";
+import { processLookingGlass } from "./looking-glass/job.ts";
 import { parseJob, type QueueMessage } from "./messages.ts";
+import { processPolicyData } from "./policy-data/job.ts";
 import { type JobOutcome, processJob } from "./process-job.ts";
 import { processReconcile } from "./reconcile-job.ts";
+import { processCollectSessions } from "./sessions/collect.ts";
 
 /**
  * One message, start to decision. A body that is not a job can never succeed: it is
  * acknowledged (and logged) rather than cycled to the DLQ. Unexpected errors mean "retry".
  */
 export async function consumeMessage(deps: WorkerDeps, message: QueueMessage): Promise<JobOutcome> {
+  const outcome = await dispatch(deps, message);
+  const job = parseJob(message);
+  deps.log.debug("job outcome", {
+    messageId: message.messageId,
+    receiveCount: message.receiveCount,
+    ...(job.ok
+      ? {
+          kind: job.job.kind,
+          waits: "waits" in job.job ? job.job.waits : undefined,
+          chain: "waitToken" in job.job ? job.job.waitToken : undefined,
+          target: "requestId" in job.job ? job.job.requestId : undefined,
+        }
+      : {}),
+    ...outcome,
+  });
+  return outcome;
+}
+
+async function dispatch(deps: WorkerDeps, message: QueueMessage): Promise<JobOutcome> {
   const parsed = parseJob(message);
   if (!parsed.ok) {
     deps.log.error("malformed provisioning message dropped", {
@@ -22,6 +45,10 @@ export async function consumeMessage(deps: WorkerDeps, message: QueueMessage): P
   const delivery = { receiveCount: message.receiveCount };
   if (job.kind === "reconcile") return processReconcile(deps, job, delivery);
   if (job.kind === "deprovision") return processDeprovision(deps, job, delivery);
+  if (job.kind === "policy_data") return processPolicyData(deps, job);
+  if (job.kind === "inspect_request") return processInspect(deps, job, delivery);
+  if (job.kind === "collect_sessions") return processCollectSessions(deps, job);
+  if (job.kind === "looking_glass") return processLookingGlass(deps, job);
   try {
     return await processJob(deps, job, delivery);
   } catch (e) {

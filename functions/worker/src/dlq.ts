@@ -1,6 +1,7 @@
 import { withLogContext } from "@ztix/core";
 import { getRequest } from "@ztix/data";
 import type { WorkerDeps } from "./deps.ts";
+import { failDeadLetteredQuery } from "./looking-glass/job.ts";
 import { parseJob, type QueueMessage } from "./messages.ts";
 import type { JobOutcome } from "./process-job.ts";
 import { markWaiting, waitAndRetry } from "./waiting.ts";
@@ -24,6 +25,31 @@ export async function handleDeadLetter(deps: WorkerDeps, message: QueueMessage):
     return { action: "ack", result: "skipped", reason: "malformed" };
   }
   const job = parsed.job;
+  if (job.kind === "policy_data") {
+    deps.log.warn("dead-lettered policy-data refresh dropped; the schedule refreshes what is due", {
+      scope: job.scope,
+    });
+    return { action: "ack", result: "skipped", reason: "policy_data" };
+  }
+  if (job.kind === "inspect_request") {
+    deps.log.warn("dead-lettered node check dropped; the admin page asks again", {
+      requestId: job.requestId,
+    });
+    return { action: "ack", result: "skipped", reason: "inspect_request" };
+  }
+  if (job.kind === "collect_sessions") {
+    deps.log.warn("dead-lettered session collection dropped; the schedule collects again", {
+      routeServerId: job.routeServerId,
+    });
+    return { action: "ack", result: "skipped", reason: "collect_sessions" };
+  }
+  if (job.kind === "looking_glass") {
+    deps.log.warn("dead-lettered looking-glass query dropped; it is answered as failed", {
+      queryId: job.queryId,
+    });
+    await failDeadLetteredQuery(deps, job);
+    return { action: "ack", result: "skipped", reason: "looking_glass" };
+  }
   if (job.kind === "reconcile") {
     deps.log.warn("dead-lettered reconcile dropped; the schedule reconciles the route server", {
       routeServerId: job.routeServerId,

@@ -23,7 +23,7 @@ import { markWaiting, notYet, superseded, tooEarlyMs, waitAndRetry } from "./wai
 export type JobOutcome =
   | {
       action: "ack";
-      result: "active" | "waiting" | "failed" | "skipped" | "reconciled" | "removed";
+      result: "active" | "waiting" | "failed" | "skipped" | "reconciled" | "removed" | "refreshed";
       reason?: string;
     }
   | { action: "retry"; reason: string; retryAfterSeconds?: number };
@@ -74,7 +74,10 @@ async function runJob(deps: WorkerDeps, job: ProvisioningJob, delivery: Delivery
       return { action: "ack", result: "skipped", reason: `status_${request.status}` };
     }
     if (superseded(job, request.waitToken)) {
-      log.info("a newer copy of this waiting job is in the queue: this one ends");
+      log.info("a newer copy of this waiting job is in the queue: this one ends", {
+        chain: job.waitToken,
+        currentChain: request.waitToken,
+      });
       return { action: "ack", result: "skipped", reason: "superseded" };
     }
     current = request;

@@ -1,7 +1,6 @@
-import { randomUUID } from "node:crypto";
 import { enqueueDeprovisionJob, enqueueProvisioningJob, enqueueReconcile } from "@ztix/aws";
-import type { QueueJob } from "@ztix/core";
-import type { JoinRequestItem } from "@ztix/data";
+import { isOlderChain, newWaitToken, type WaitableJob } from "@ztix/core";
+import { isConditionFailure, type JoinRequestItem } from "@ztix/data";
 import type { WorkerDeps } from "./deps.ts";
 import type { JobOutcome } from "./process-job.ts";
 
@@ -13,39 +12,55 @@ export function waitDelayMs(waits: number, backoff = defaultWaitBackoff): number
 }
 
 /** How long until a job may run (0 when it may run now). */
-export function tooEarlyMs(job: QueueJob, now: Date): number {
+export function tooEarlyMs(job: WaitableJob, now: Date): number {
   return job.notBefore ? Math.max(0, Date.parse(job.notBefore) - now.getTime()) : 0;
 }
 
 /** Puts a job on its queue (its own group: the request's, or `rs:<id>`). */
-export function sendJob(deps: WorkerDeps, job: QueueJob): Promise<string> {
+export function sendJob(deps: WorkerDeps, job: WaitableJob): Promise<string> {
   if (job.kind === "provision") return enqueueProvisioningJob(deps.sqs, deps.queueUrl, job);
   if (job.kind === "deprovision") return enqueueDeprovisionJob(deps.sqs, deps.queueUrl, job);
   return enqueueReconcile(deps.sqs, deps.queueUrl, job);
 }
 
-/** Records the newest chain of waiting copies on what the job is for; false when that failed. */
-async function recordChain(deps: WorkerDeps, job: QueueJob, token: string): Promise<boolean> {
+/**
+ * Records a new chain of waiting copies on what the job is for, unless a newer chain is
+ * recorded there already (then this copy is superseded). Tokens sort by issue time
+ * (`newWaitToken`), so a write that timed out yet reached the table later fails its
+ * condition instead of replacing the newer chain and stranding the copy that chain sent.
+ */
+async function recordChain(
+  deps: WorkerDeps,
+  job: WaitableJob,
+  token: string,
+): Promise<"named" | "unnamed" | "superseded"> {
   const at = deps.now().toISOString();
+  const olderOnly = ({ waitToken }: { waitToken: unknown }, { notExists, lt }: ChainOps) =>
+    `${notExists(waitToken)} OR ${lt(waitToken, token)}`;
   try {
     if (job.kind === "reconcile") {
       await deps.data.entities.routeServerState
         .update({ routeServerId: job.routeServerId })
         .set({ waitToken: token, updatedAt: at })
+        .where(olderOnly as never)
         .go();
     } else {
       // `enqueuedAt` tells the sweeper this request's job is alive.
       await deps.data.entities.joinRequest
         .patch({ requestId: job.requestId })
         .set({ waitToken: token, enqueuedAt: at })
+        .where(olderOnly as never)
         .go();
     }
-    return true;
+    return "named";
   } catch (e) {
+    if (isConditionFailure(e)) return "superseded";
     deps.log.warn("could not record the waiting job; its copy goes out unnamed", { err: e });
-    return false;
+    return "unnamed";
   }
 }
+
+type ChainOps = { notExists: (a: unknown) => string; lt: (a: unknown, v: string) => string };
 
 /**
  * Lets a job that cannot go on now wait, however long its dependency is down: it is queued
@@ -56,15 +71,22 @@ async function recordChain(deps: WorkerDeps, job: QueueJob, token: string): Prom
  */
 export async function waitAndRetry(
   deps: WorkerDeps,
-  job: QueueJob,
+  job: WaitableJob,
   reason: string,
   minDelayMs = 0,
 ): Promise<JobOutcome> {
   const waits = job.waits ?? 0;
   const delay = Math.max(minDelayMs, waitDelayMs(waits, deps.waitBackoff));
   const notBefore = new Date(deps.now().getTime() + delay).toISOString();
-  const token = randomUUID();
-  const named = await recordChain(deps, job, token);
+  const token = newWaitToken(deps.now());
+  const chain = await recordChain(deps, job, token);
+  if (chain === "superseded") {
+    deps.log.info("a newer copy of this waiting job is in the queue: this one ends", {
+      chain: job.waitToken,
+    });
+    return { action: "ack", result: "skipped", reason: "superseded" };
+  }
+  const named = chain === "named";
   const { waitToken: _old, ...rest } = job;
   try {
     await sendJob(deps, {
@@ -72,7 +94,7 @@ export async function waitAndRetry(
       waits: waits + 1,
       notBefore,
       ...(named ? { waitToken: token } : {}),
-    } as QueueJob);
+    } as WaitableJob);
     return { action: "ack", result: "waiting", reason };
   } catch (e) {
     deps.log.warn("could not queue the job again; leaving it for redelivery", { err: e });
@@ -81,7 +103,7 @@ export async function waitAndRetry(
 }
 
 /** A message that arrived before its `notBefore`: back on the queue until then. */
-export async function notYet(deps: WorkerDeps, job: QueueJob, remainingMs: number, lastDelivery: boolean) {
+export async function notYet(deps: WorkerDeps, job: WaitableJob, remainingMs: number, lastDelivery: boolean) {
   if (!lastDelivery) {
     return {
       action: "retry",
@@ -99,8 +121,8 @@ export async function notYet(deps: WorkerDeps, job: QueueJob, remainingMs: numbe
 }
 
 /** Whether a waiting copy was superseded by a newer chain (a resume, a sweep, a later wait). */
-export function superseded(job: QueueJob, recorded: string | undefined): boolean {
-  return job.waitToken !== undefined && recorded !== undefined && job.waitToken !== recorded;
+export function superseded(job: WaitableJob, recorded: string | undefined): boolean {
+  return isOlderChain(job.waitToken, recorded);
 }
 
 /**

@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { getRequest, routeServerState, syncsOfRequest } from "@ztix/data";
+import { type SshdInstance, startSshd } from "@ztix/local-stack";
 import { memberProtocolName } from "@ztix/route-servers";
 import { runPreflight } from "@ztix/zerotier";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -17,7 +18,6 @@ import {
   type RouteServerHost,
   startRouteServerHost,
 } from "../../../packages/route-servers/test/support/route-server-host.ts";
-import { type SshdInstance, startSshd } from "../../../packages/route-servers/test/support/sshd.ts";
 import { type ApiClient, testApp } from "../../../test/support/api.ts";
 import { hasCommand, requireSystem } from "../../../test/support/system.ts";
 import { seedUser, signIn } from "../../../test/support/users.ts";

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { ReceiveMessageCommand } from "@aws-sdk/client-sqs";
+import { newWaitToken } from "@ztix/core";
 import {
   auditTrail,
   createRequest,
@@ -10,6 +11,7 @@ import {
 import { runPreflight } from "@ztix/zerotier";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { processJob } from "../src/process-job.ts";
+import { superseded, waitAndRetry } from "../src/waiting.ts";
 import {
   allocationsOf,
   approvedRequest,
@@ -148,7 +150,11 @@ describe("provisioning worker", () => {
     });
     // A copy of an older chain ends at once.
     expect(
-      await processJob(h.deps, { ...body, notBefore: undefined, waitToken: "older" }, { receiveCount: 1 }),
+      await processJob(
+        h.deps,
+        { ...body, notBefore: undefined, waitToken: newWaitToken(new Date(Date.now() - 60_000)) },
+        { receiveCount: 1 },
+      ),
     ).toEqual({
       action: "ack",
       result: "skipped",
@@ -159,6 +165,22 @@ describe("provisioning worker", () => {
       result: "active",
     });
     expect((await getRequest(h.stack.data, request.requestId))?.waitingOn).toBeUndefined();
+  });
+
+  it("never lets a late write of an older chain replace the newer chain's name", async () => {
+    const request = await approvedRequest(h, { asn: 64508 });
+    const newer = newWaitToken(new Date(Date.now() + 60_000));
+    await h.stack.data.entities.joinRequest
+      .patch({ requestId: request.requestId })
+      .set({ waitToken: newer })
+      .go();
+    // A copy waits whose chain write lands after the newer chain was recorded (a database
+    // that hung, then came back): it ends, and the newer chain keeps its name.
+    const outcome = await waitAndRetry(h.deps, jobFor(request), "controller_down");
+    expect(outcome).toEqual({ action: "ack", result: "skipped", reason: "superseded" });
+    expect((await getRequest(h.stack.data, request.requestId))?.waitToken).toBe(newer);
+    // A copy of the newer chain is not superseded by it.
+    expect(superseded({ ...jobFor(request), waitToken: newer }, newer)).toBe(false);
   });
 
   it("fails the request at once when the controller refuses it, with its code", async () => {

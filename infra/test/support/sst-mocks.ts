@@ -136,7 +136,12 @@ function mockCall(token: string, inputs: Record<string, any>): Record<string, an
   }
 }
 
-/** The CLI side of SST's JSON-RPC: builds are recorded and answered with a stub bundle. */
+/**
+ * The CLI side of SST's JSON-RPC: builds are recorded and answered with a stub bundle. One
+ * server per evaluation, never closed (only unref'd): a failed program keeps resolving after
+ * its evaluation has thrown, and a closed server would answer its late calls with ECONNRESET,
+ * unhandled rejections that land in whatever test runs next.
+ */
 async function startRpcServer(workDir: string, builds: RecordedBuild[]): Promise<Server> {
   const server = createServer((req, res) => {
     let body = "";
@@ -170,6 +175,7 @@ async function startRpcServer(workDir: string, builds: RecordedBuild[]): Promise
     });
   });
   await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
+  server.unref();
   return server;
 }
 
@@ -297,7 +303,6 @@ export async function evaluateSstConfig(options: {
     });
     process.chdir(previousCwd);
     if (onRejection) process.off("unhandledRejection", onRejection);
-    server.close();
   }
 }
 

@@ -291,8 +291,6 @@ function exchangeFailure(e: unknown, lastUrl: string | undefined, doc: Discovery
         "this sign-in code is not valid (expired, already used or not issued for this sign-in); start again",
         "token_invalid_grant",
         { provider_error: error },
-        undefined,
-        400,
       );
     }
     return new LoginRefused(
@@ -311,14 +309,12 @@ function exchangeFailure(e: unknown, lastUrl: string | undefined, doc: Discovery
   }
   if (lastUrl === undefined) {
     // Refused before any request: the only authorization-response parameters we pass are the
-    // code, the state we have just matched, and `iss`, so this is RFC 9207's issuer check.
+    // code, the state we have just matched, and `iss`, so this is RFC 9207's issuer check (an
+    // `iss` naming another issuer, or none from a provider that promises one).
     return new LoginRefused(
       "issuer_mismatch",
-      "this sign-in answer names another provider than the one the sign-in was started at; start again",
+      "this sign-in answer does not name the provider the sign-in was started at; start again",
       "authorization_response_iss",
-      {},
-      undefined,
-      400,
     );
   }
 
@@ -430,11 +426,9 @@ export async function completeAuthorization(
         : "the provider refused the sign-in request",
       `provider_${error}`,
       { provider_error: error },
-      undefined,
-      400,
     );
   }
-  const { doc: discovered } = await discover(pdb.issuer, input.now.getTime());
+  const { doc } = await discover(pdb.issuer, input.now.getTime());
 
   let clientSecret: string;
   try {
@@ -449,14 +443,9 @@ export async function completeAuthorization(
     );
   }
 
-  // RFC 9207: an `iss` the callback carries must name our issuer. The SPA does not forward it
-  // yet, so a callback without one is let through even when the provider advertises the
-  // parameter; the mix-up attack it defends against needs a client that trusts several
-  // providers, and this one trusts exactly one (configured, and checked at discovery).
-  const doc: DiscoveryDocument =
-    input.iss === undefined
-      ? { ...discovered, authorization_response_iss_parameter_supported: false }
-      : discovered;
+  // RFC 9207 (openid-client checks it): an `iss` the callback carries must name our issuer, and
+  // a provider that advertises `authorization_response_iss_parameter_supported` must send one,
+  // so a callback without it is refused (§2.4). The SPA's callback page forwards it.
   const { trace, run } = tracingFetch();
   const client = clientFor(pdb.issuer, doc, config, { now: input.now, clientSecret, fetch: run });
 

@@ -21,6 +21,12 @@ export const errorCodes = {
   invalid_state: 400,
   state_expired: 400,
   nonce_mismatch: 400,
+  /** The provider refused the sign-in code (invalid_grant): unknown, used, expired or not this sign-in's. */
+  invalid_authorization_code: 400,
+  /** RFC 9207: the callback's `iss` names another issuer than the one the sign-in started at. */
+  issuer_mismatch: 400,
+  /** The provider sent the browser back with an error (the user cancelled, or it refused the request). */
+  provider_error: 400,
   token_exchange_failed: 502,
   id_token_invalid: 400,
   userinfo_failed: 502,

@@ -5,6 +5,8 @@ export * from "./ip.ts";
 export * from "./jobs.ts";
 export * from "./logger.ts";
 export * from "./metrics.ts";
+export * from "./operator-messages.ts";
 export * from "./queue.ts";
 export * from "./status.ts";
 export * from "./transient.ts";
+export * from "./wait-chain.ts";

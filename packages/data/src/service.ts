@@ -12,6 +12,7 @@ import { ixNetworkEntity } from "./entities/ix-network.ts";
 import { joinRequestEntity } from "./entities/join-request.ts";
 import { localCredentialEntity } from "./entities/local-credential.ts";
 import { membershipEntity } from "./entities/membership.ts";
+import { irrPrefixListEntity, neverViaListEntity, peeringDbRecordEntity } from "./entities/policy-data.ts";
 import { requestSlotEntity } from "./entities/request-slot.ts";
 import { routeServerMemberEntity } from "./entities/route-server-member.ts";
 import { routeServerStateEntity } from "./entities/route-server-state.ts";
@@ -46,6 +47,9 @@ export function createService(config: EntityConfig) {
       loginThrottle: loginThrottleEntity(config),
       controllerState: controllerStateEntity(config),
       lease: leaseEntity(config),
+      peeringDbRecord: peeringDbRecordEntity(config),
+      neverViaList: neverViaListEntity(config),
+      irrPrefixList: irrPrefixListEntity(config),
     },
     config,
   );

@@ -3,6 +3,7 @@ import { createServer, type Socket } from "node:net";
 import { parsePrefix } from "./prefixes.ts";
 import { listValues, parseRpsl, type RpslObject } from "./rpsl.ts";
 
+export { DEMO_RPSL } from "./demo-rpsl.ts";
 export { listValues, parseRpsl, type RpslObject } from "./rpsl.ts";
 
 /**

@@ -2,6 +2,7 @@ import { spawnSync } from "node:child_process";
 import { createServer } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { hasCommand, requireSystem } from "../../../test/support/system.ts";
+import { DEMO_RPSL } from "../src/demo-rpsl.ts";
 import {
   type Bgpq4Options,
   expandOriginAsns,
@@ -11,7 +12,6 @@ import {
   parseIrrTarget,
 } from "../src/index.ts";
 import { generateLargeDataset, startWhoisStandIn, type WhoisStandIn } from "../src/whois-stand-in.ts";
-import { MEMBER_RPSL } from "./support/fixtures.ts";
 
 async function failure(p: Promise<unknown>): Promise<IrrError> {
   try {
@@ -55,7 +55,7 @@ describe.skipIf(!hasBgpq4)("bgpq4 against the IRRd stand-in", () => {
   ])("with $server", ({ aQueries }) => {
     let irr: WhoisStandIn;
     beforeAll(async () => {
-      irr = await startWhoisStandIn({ rpsl: MEMBER_RPSL, aQueries });
+      irr = await startWhoisStandIn({ rpsl: DEMO_RPSL, aQueries });
     });
     afterAll(() => irr.stop());
 
@@ -124,7 +124,7 @@ describe.skipIf(!hasBgpq4)("bgpq4 against the IRRd stand-in", () => {
 
   describe("what bgpq4 asks the server", () => {
     it("probes for !a, then asks for both families of the set when the server has it", async () => {
-      const irr = await startWhoisStandIn({ rpsl: MEMBER_RPSL });
+      const irr = await startWhoisStandIn({ rpsl: DEMO_RPSL });
       try {
         await expandPrefixes("AS-EXAMPLE", lab(irr));
         expect(irr.queries).toEqual(
@@ -137,7 +137,7 @@ describe.skipIf(!hasBgpq4)("bgpq4 against the IRRd stand-in", () => {
     });
 
     it("falls back to a recursive !i and one !g / !6 per origin ASN without it", async () => {
-      const irr = await startWhoisStandIn({ rpsl: MEMBER_RPSL, aQueries: false });
+      const irr = await startWhoisStandIn({ rpsl: DEMO_RPSL, aQueries: false });
       try {
         await expandPrefixes("AS-EXAMPLE", lab(irr));
         expect(irr.queries).toEqual(
@@ -152,7 +152,7 @@ describe.skipIf(!hasBgpq4)("bgpq4 against the IRRd stand-in", () => {
   describe("sources", () => {
     let irr: WhoisStandIn;
     beforeAll(async () => {
-      irr = await startWhoisStandIn({ rpsl: MEMBER_RPSL });
+      irr = await startWhoisStandIn({ rpsl: DEMO_RPSL });
     });
     afterAll(() => irr.stop());
 
@@ -194,8 +194,8 @@ describe.skipIf(!hasBgpq4)("bgpq4 against the IRRd stand-in", () => {
     let irr: WhoisStandIn;
     let old: WhoisStandIn;
     beforeAll(async () => {
-      irr = await startWhoisStandIn({ rpsl: MEMBER_RPSL });
-      old = await startWhoisStandIn({ rpsl: MEMBER_RPSL, aQueries: false });
+      irr = await startWhoisStandIn({ rpsl: DEMO_RPSL });
+      old = await startWhoisStandIn({ rpsl: DEMO_RPSL, aQueries: false });
     });
     afterAll(() => Promise.all([irr.stop(), old.stop()]));
 
@@ -274,7 +274,7 @@ describe.skipIf(!hasBgpq4)("bgpq4 against the IRRd stand-in", () => {
   describe("server failures", () => {
     let irr: WhoisStandIn;
     beforeAll(async () => {
-      irr = await startWhoisStandIn({ rpsl: MEMBER_RPSL });
+      irr = await startWhoisStandIn({ rpsl: DEMO_RPSL });
     });
     afterEach(() => irr.setFault(null));
     afterAll(() => irr.stop());

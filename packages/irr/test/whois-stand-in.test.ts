@@ -1,12 +1,12 @@
 import { connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DEMO_RPSL } from "../src/demo-rpsl.ts";
 import {
   generateLargeDataset,
   parseRpsl,
   startWhoisStandIn,
   type WhoisStandIn,
 } from "../src/whois-stand-in.ts";
-import { MEMBER_RPSL } from "./support/fixtures.ts";
 
 /** Sends raw query lines on one connection and returns everything the server wrote until it closed. */
 function converse(server: WhoisStandIn, lines: string[]): Promise<string> {
@@ -26,7 +26,7 @@ function converse(server: WhoisStandIn, lines: string[]): Promise<string> {
 describe("the IRRd whois stand-in", () => {
   let irr: WhoisStandIn;
   beforeAll(async () => {
-    irr = await startWhoisStandIn({ rpsl: MEMBER_RPSL });
+    irr = await startWhoisStandIn({ rpsl: DEMO_RPSL });
   });
   afterAll(() => irr.stop());
 
@@ -69,7 +69,7 @@ describe("the IRRd whois stand-in", () => {
   });
 
   it("plays an older IRRd without !a when asked", async () => {
-    const old = await startWhoisStandIn({ rpsl: MEMBER_RPSL, aQueries: false });
+    const old = await startWhoisStandIn({ rpsl: DEMO_RPSL, aQueries: false });
     try {
       expect(await converse(old, ["!!", "!a", "!q"])).toBe("F Unrecognized command\n");
     } finally {

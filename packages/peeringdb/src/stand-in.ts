@@ -6,7 +6,8 @@ export { DEMO_NETWORKS, DEMO_ORGS, type PeeringDbNetFixture, type PeeringDbOrgFi
 
 /**
  * A local HTTP server that answers like PeeringDB's REST API (www.peeringdb.com/api) for the
- * two reads ZT-IX makes, `GET /api/net?asn=N` and `GET /api/org/{id}`, so the client and the
+ * reads ZT-IX makes, `GET /api/net?asn=N`, `GET /api/net?info_never_via_route_servers=1&fields=asn`
+ * and `GET /api/org/{id}`, so the client and the
  * callers' backoff are tested against real sockets. A test and dev fixture: never bundled.
  *
  * Where it differs from PeeringDB, on purpose:
@@ -165,6 +166,15 @@ export async function startPeeringDbStandIn(options: PeeringDbStandInOptions): P
     if (req.method !== "GET") return [405, { meta: { error: "Method not allowed" } }];
     if (url.pathname === "/api/net" || url.pathname === "/api/net/") {
       const asnParam = url.searchParams.get("asn");
+      if (url.searchParams.get("info_never_via_route_servers") === "1") {
+        const flagged = networks.filter((n) => n.info_never_via_route_servers === true);
+        // `fields=asn` trims each object to the named fields, as PeeringDB does.
+        const fields = url.searchParams.get("fields")?.split(",");
+        const shaped = fields
+          ? flagged.map((n) => Object.fromEntries(fields.map((f) => [f, (n as Record<string, unknown>)[f]])))
+          : flagged;
+        return [200, { data: shaped, meta: {} }];
+      }
       if (asnParam === null) return [200, { data: networks, meta: {} }];
       if (!/^\d{1,10}$/.test(asnParam)) return [400, { meta: { error: "Invalid value for asn" } }];
       const asn = Number(asnParam);

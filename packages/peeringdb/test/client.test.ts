@@ -377,3 +377,28 @@ describe("parseRetryAfter", () => {
     expect(parseRetryAfter(header, now)).toBe(seconds);
   });
 });
+
+describe("listing the networks that never peer via route servers", () => {
+  it("asks once for ASNs only and returns the flagged ones, ascending", async () => {
+    const asns = await client().listNeverViaRouteServers();
+    expect(asns).toEqual([64503]);
+    expect(standIn.requests.map((r) => r.path)).toEqual([
+      "/api/net?info_never_via_route_servers=1&fields=asn",
+    ]);
+  });
+
+  it("refuses an answer that is not a list of ASNs", async () => {
+    standIn.setFault({ kind: "body", body: JSON.stringify({ data: [{ asn: "x" }] }) });
+    const e = await failure(client().listNeverViaRouteServers());
+    expect(e.code).toBe("peeringdb_bad_response");
+    expect(e.transient).toBe(false);
+  });
+
+  it("reports a throttle as transient, with PeeringDB's Retry-After", async () => {
+    standIn.setFault({ kind: "status", status: 429, retryAfter: "120" });
+    const e = await failure(client().listNeverViaRouteServers());
+    expect(e.code).toBe("peeringdb_rate_limited");
+    expect(e.transient).toBe(true);
+    expect(e.retryAfterSeconds).toBe(120);
+  });
+});

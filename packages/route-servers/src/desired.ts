@@ -8,7 +8,7 @@ import { sha256Hex } from "./hash.ts";
 import type { RouteServerMember } from "./member.ts";
 import { DIGEST_FILE_NAME, DIGEST_SYMBOL } from "./names.ts";
 import { type RenderedMember, renderMember } from "./render/member.ts";
-import { renderPolicy } from "./render/policy.ts";
+import { type PolicyContext, renderPolicy } from "./render/policy.ts";
 
 /** One member's file as it should be on a route server. */
 export interface DesiredFile extends RenderedMember {
@@ -33,15 +33,17 @@ export function servedNetworks(config: RuntimeConfig, rs: RouteServerConfig): Ne
 
 /**
  * Renders the desired tree of one route server from its members (already validated and
- * limited to the networks it serves). Pure and deterministic: the same inputs give the same
+ * limited to the networks it serves, their policy data resolved) and the policy context from
+ * the database (the never-via-route-servers list). Pure and deterministic: the same inputs give the same
  * bytes, so hashes compare across runs. At 2,000 members this is tens of milliseconds.
  */
 export function buildDesiredTree(
   config: RuntimeConfig,
   rs: RouteServerConfig,
   members: readonly RouteServerMember[],
+  context: PolicyContext = {},
 ): DesiredTree {
-  const policyText = renderPolicy(rs, config.route_server_policy, servedNetworks(config, rs));
+  const policyText = renderPolicy(rs, config.route_server_policy, servedNetworks(config, rs), context);
   const files = new Map<string, DesiredFile>();
   for (const member of members) {
     const rendered = renderMember(member, config.route_server_policy);

@@ -19,6 +19,7 @@ import { tryAcquireLease } from "./lease.ts";
 import { type RouteServerMember, routeServerMemberSchema } from "./member.ts";
 import { DIGEST_FILE_NAME, memberFileName } from "./names.ts";
 import { type ApplyTarget, planApply, runsTarget } from "./plan.ts";
+import { loadPolicyData, withPolicyData } from "./policy-data.ts";
 import { extendApplyGuard, loadState, patchState, takeApplyGuard } from "./state-store.ts";
 
 export interface ReconcileDeps {
@@ -257,8 +258,12 @@ async function loadDesired(deps: ReconcileDeps, rs: RouteServerConfig) {
   const members: RouteServerMember[] = [];
   const items = new Map<string, RouteServerMemberItem>();
   const invalid: RejectedMember[] = [];
-  for (const item of perNetwork.flat()) {
-    const parsed = routeServerMemberSchema.safeParse(memberOf(item));
+  const all = perNetwork.flat();
+  const policyData = await loadPolicyData(deps.data, deps.config, all);
+  for (const item of all) {
+    const parsed = routeServerMemberSchema.safeParse(
+      withPolicyData(memberOf(item), item, deps.config, policyData),
+    );
     const fileName = memberFileName({ asn: item.asn, network: item.network, nodeId: item.nodeId });
     if (!parsed.success) {
       invalid.push({
@@ -271,15 +276,11 @@ async function loadDesired(deps: ReconcileDeps, rs: RouteServerConfig) {
     members.push(parsed.data);
     items.set(fileName, item);
   }
-  return { desired: buildDesiredTree(deps.config, rs, members), items, invalid };
+  return { desired: buildDesiredTree(deps.config, rs, members, policyData.context), items, invalid };
 }
 
-/** A desired-state record as the renderer takes it. */
+/** A desired-state record as the renderer takes it, before its policy data is filled in. */
 export function memberOf(item: RouteServerMemberItem): RouteServerMember {
-  const maxPrefix = {
-    ...(item.maxPrefixV4 !== undefined ? { ipv4: item.maxPrefixV4 } : {}),
-    ...(item.maxPrefixV6 !== undefined ? { ipv6: item.maxPrefixV6 } : {}),
-  };
   return {
     asn: item.asn,
     network: item.network,
@@ -287,7 +288,6 @@ export function memberOf(item: RouteServerMemberItem): RouteServerMember {
     requestId: item.requestId,
     ...(item.ipv4 ? { ipv4: item.ipv4 } : {}),
     ...(item.ipv6 ? { ipv6: item.ipv6 } : {}),
-    ...(Object.keys(maxPrefix).length > 0 ? { maxPrefix } : {}),
   };
 }
 

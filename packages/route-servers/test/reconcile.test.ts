@@ -113,7 +113,8 @@ describe.skipIf(!present)("reconciling route servers to the desired state", () =
     await lab.reconcile("rs-a");
     const editedPath = join(membersDir("rs-a"), memberFileName(edited));
     const original = readFileSync(editedPath, "utf8");
-    writeFileSync(editedPath, original.replace(/import limit \d+/g, "import limit 99999"));
+    expect(original).toMatch(/receive limit \d+/);
+    writeFileSync(editedPath, original.replace(/receive limit \d+/g, "receive limit 99999"));
     rmSync(join(membersDir("rs-a"), memberFileName(deleted)));
     // Someone also reloads BIRD by hand: it now runs the edit and has dropped the other member.
     expect(await birdc(lab.hosts.get("rs-a")!.bird.socket, "configure")).toMatch(

@@ -95,20 +95,33 @@ export class SshConnection {
       sock.once("error", (err) =>
         fail(new SshError("ssh_connect_failed", `${where}: ${err.message}`, true, { host })),
       );
-      client.connect({
-        sock,
-        host,
-        port,
-        username: this.target.user,
-        privateKey: key,
-        readyTimeout: this.target.connect_timeout_ms,
-        keepaliveInterval: 5_000,
-        keepaliveCountMax: 3,
-        hostVerifier: (hostKey: Buffer) => {
-          offered = hostKeyFingerprint(hostKey);
-          return sameFingerprint(offered, this.target.host_key_fingerprint);
-        },
-      });
+      try {
+        client.connect({
+          sock,
+          host,
+          port,
+          username: this.target.user,
+          privateKey: key,
+          readyTimeout: this.target.connect_timeout_ms,
+          keepaliveInterval: 5_000,
+          keepaliveCountMax: 3,
+          hostVerifier: (hostKey: Buffer) => {
+            offered = hostKeyFingerprint(hostKey);
+            return sameFingerprint(offered, this.target.host_key_fingerprint);
+          },
+        });
+      } catch (err) {
+        // ssh2 parses the key before it speaks: a key it cannot read throws here, synchronously.
+        sock.destroy();
+        fail(
+          new SshError(
+            "ssh_private_key_invalid",
+            `${where}: the private key cannot be used: ${(err as Error).message}`,
+            false,
+            { host },
+          ),
+        );
+      }
     });
     const forget = () => {
       if (this.client === client) this.client = null;

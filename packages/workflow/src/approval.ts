@@ -18,12 +18,17 @@ export async function approveAndDispatch(
   request: JoinRequestItem,
   actor: Actor,
   audit: { message?: string; metadata?: Record<string, unknown> } = {},
+  /** More attributes that commit with the approval (what the node check found, for one). */
+  also: Partial<
+    Pick<JoinRequestItem, "nodeSeen" | "nodeSeenAt" | "nodeSeenCheckedAt" | "nodeMemberState">
+  > = {},
 ): Promise<Dispatched> {
   await assertAddressRoom(deps, request);
   const now = deps.now();
   const approved = await transitionRequest(deps.data, request, "approve", {
     now,
     set: {
+      ...also,
       attempt: request.attempt + 1,
       approvedAt: now.toISOString(),
       decidedAt: now.toISOString(),

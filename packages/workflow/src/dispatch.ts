@@ -1,5 +1,5 @@
-import { randomUUID } from "node:crypto";
 import { enqueueDeprovisionJob, enqueueProvisioningJob } from "@ztix/aws";
+import { newWaitToken } from "@ztix/core";
 import { type JoinRequestItem, writeAudit } from "@ztix/data";
 import type { WorkflowDeps } from "./deps.ts";
 
@@ -72,7 +72,7 @@ export function dispatchView(d: DispatchOutcome) {
 export async function resendJob(
   deps: WorkflowDeps,
   request: JoinRequestItem,
-  waitToken: string = randomUUID(),
+  waitToken: string = newWaitToken(deps.now()),
 ): Promise<void> {
   if (request.status === "deprovisioning") {
     await enqueueDeprovisionJob(deps.sqs, deps.queueUrl, {
@@ -114,7 +114,7 @@ export async function resumeWaitingOnController(deps: WorkflowDeps): Promise<str
   ).flatMap((o) => o.data);
   const resumed: string[] = [];
   for (const request of waiting) {
-    const token = randomUUID();
+    const token = newWaitToken(deps.now());
     try {
       await deps.data.entities.joinRequest
         .patch({ requestId: request.requestId })

@@ -10,6 +10,7 @@ import {
 import { type Actor, actorFields, type WorkflowDeps } from "./deps.ts";
 import { type DispatchOutcome, dispatchJob } from "./dispatch.ts";
 import { userAsns } from "./eligibility.ts";
+import { inspectNewRequest } from "./inspect.ts";
 import { autoApproval } from "./policy.ts";
 import { requestReconcile } from "./reconcile-request.ts";
 
@@ -162,6 +163,7 @@ export async function requestNodeReplacement(
         }
       : undefined,
   );
+  await inspectNewRequest(deps, replacement);
   const dispatch = policy.approve ? await dispatchJob(deps, replacement, "policy_auto") : undefined;
   return { request: replacement, dispatch, autoApproved: policy.approve };
 }

@@ -6,6 +6,7 @@ import type { WorkflowDeps } from "./deps.ts";
 import { loadRequestBundle } from "./detail.ts";
 import { type DispatchOutcome, dispatchJob } from "./dispatch.ts";
 import { allowedNetworks, userAsns } from "./eligibility.ts";
+import { inspectNewRequest } from "./inspect.ts";
 import { mergePage, type RangeQuery, readPartition } from "./listing.ts";
 import { autoApproval } from "./policy.ts";
 
@@ -116,6 +117,9 @@ export async function submitRequest(
         }
       : undefined,
   );
+  // Has the node asked the controller to join yet? (and the ASN's PeeringDB record): for the
+  // admin who reviews it, and for policy_auto with require_node_seen. Never fails the request.
+  await inspectNewRequest(deps, request);
   if (!policy.approve) return { request, autoApproved: false };
   const dispatch = await dispatchJob(deps, request, "policy_auto");
   return { request, dispatch, autoApproved: true };

@@ -1,6 +1,5 @@
-import { randomUUID } from "node:crypto";
 import { enqueueDeprovisionJob } from "@ztix/aws";
-import { type RequestStatus, withLogContext } from "@ztix/core";
+import { newWaitToken, type RequestStatus, withLogContext } from "@ztix/core";
 import {
   assertCommitted,
   asTransientCancellation,
@@ -74,7 +73,7 @@ export async function sweepStuckRequests(deps: WorkflowDeps): Promise<SweepRepor
     // Log lines of this re-send carry the request's own correlation id, like the original's.
     await withLogContext({ correlationId: request.correlationId }, async () => {
       // Stamped first: the new chain's token must be on the request before its job arrives.
-      const token = randomUUID();
+      const token = newWaitToken(now);
       const stamp = await recordRequeue(deps, request, now, token).catch((e: unknown) => {
         deps.log.warn("sweeper.stamp_failed", { request_id: request.requestId, error: e });
         return "failed" as const;

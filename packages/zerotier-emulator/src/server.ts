@@ -56,6 +56,23 @@ export interface ControllerEmulator {
   injectFault(fault: EmulatorFault): void;
   /** Requests served so far, by `METHOD path` (no query), for assertions on call counts. */
   requests: string[];
+  /**
+   * A node asks to join a network, as `zerotier-cli join <nwid>` on that node makes it do
+   * (EmbeddedNetworkController::_request): a node the network does not know gets an
+   * unauthorized member record (what the real API then lists, so an admin sees it knocking);
+   * an authorized member gets the node's version recorded (the controller records versions
+   * only for authorized members). A network that does not exist records nothing (null).
+   * Also over HTTP, for the dev demo: `POST /emulator/network/<nwid>/join/<nodeId>` with the token.
+   */
+  simulateJoin(networkId: string, nodeId: string, version?: NodeVersion): Json | null;
+}
+
+/** The version a joining node reports (a 1.14.1 node by default). */
+export interface NodeVersion {
+  major: number;
+  minor: number;
+  rev: number;
+  proto: number;
 }
 
 /** What the controller holds in memory between restarts. */
@@ -116,6 +133,23 @@ export async function startControllerEmulator(
       .catch((e: Error) => send(res, 500, { error: 500, description: e.message }));
   };
 
+  function simulateJoin(networkId: string, nodeId: string, version?: NodeVersion): Json | null {
+    const nwid = networkId.toLowerCase();
+    // The node's address as the controller reads it from the node's identity: lower-case.
+    const id = nodeId.toLowerCase();
+    const { db } = state;
+    if (!db.getNetwork(nwid)) return null;
+    const member = db.getMember(nwid, id) ?? newMember(nwid, id, Date.now());
+    if (member.authorized === true) {
+      const v = version ?? { major: 1, minor: 14, rev: 1, proto: 12 };
+      member.vMajor = v.major;
+      member.vMinor = v.minor;
+      member.vRev = v.rev;
+      member.vProto = v.proto;
+    }
+    return db.saveMember(nwid, String(member.id ?? id), member);
+  }
+
   function route(method: string, path: string, body: string, res: ServerResponse) {
     const now = Date.now();
     const { address, db } = state;
@@ -153,6 +187,12 @@ export async function startControllerEmulator(
       return withBody(body, res, (parsed) => createIn(parsed));
     }
 
+    // Not part of the real API: a node asking to join, for the dev demo (see simulateJoin).
+    m = path.match(new RegExp(`^/emulator/network/${NWID}/join/${MEMBER}$`));
+    if (m && method === "POST") {
+      const member = simulateJoin(m[1]!, m[2]!);
+      return member ? send(res, 200, member) : send(res, 404, "");
+    }
     m = path.match(new RegExp(`^/unstable/controller/network/${NWID}/member$`));
     if (m && method === "GET") {
       const nwid = m[1]!.toLowerCase();
@@ -267,6 +307,7 @@ export async function startControllerEmulator(
     injectFault(fault) {
       faults.push({ ...fault, count: fault.count ?? 1 });
     },
+    simulateJoin,
     stop: close,
   };
 }

@@ -390,3 +390,35 @@ describe("controller emulator: scripted faults", () => {
     expect((await raw(emu, "GET", "/status")).status).toBe(200);
   });
 });
+
+describe("controller emulator: a node asking to join", () => {
+  it("lists an unauthorized member for a node the network does not know, as the real controller does", async () => {
+    await post(network("00a0a1"), {});
+    const nwid = `${emu.address}00a0a1`;
+    expect(emu.simulateJoin(nwid, "A1B2C3D4E5")).toMatchObject({
+      id: "a1b2c3d4e5",
+      authorized: false,
+      vMajor: -1,
+      revision: 1,
+    });
+    const member = await raw(emu, "GET", `${network("00a0a1")}/member/a1b2c3d4e5`);
+    expect(member.status).toBe(200);
+    expect(member.json).toMatchObject({ authorized: false, ipAssignments: [], nwid });
+    expect((await raw(emu, "GET", `${network("00a0a1")}/member`)).json).toEqual({ a1b2c3d4e5: 1 });
+    // Asking again changes nothing; a network that does not exist records nothing.
+    expect(emu.simulateJoin(nwid, "a1b2c3d4e5")).toMatchObject({ revision: 1 });
+    expect(emu.simulateJoin(`${emu.address}00a0ff`, "a1b2c3d4e5")).toBeNull();
+  });
+
+  it("records the version of an authorized member that asks, and answers the dev demo's HTTP call", async () => {
+    await post(network("00a0a2"), {});
+    await post(`${network("00a0a2")}/member/b1b2c3d4e5`, { authorized: true });
+    const joined = await raw(emu, "POST", `/emulator/network/${emu.address}00a0a2/join/b1b2c3d4e5`);
+    expect(joined.status).toBe(200);
+    expect(joined.json).toMatchObject({ authorized: true, vMajor: 1, vMinor: 14, vRev: 1, revision: 2 });
+    const join = (suffix: string, node: string, auth = true) =>
+      raw(emu, "POST", `/emulator/network/${emu.address}${suffix}/join/${node}`, { auth });
+    expect((await join("00a0ff", "b1b2c3d4e5")).status).toBe(404);
+    expect((await join("00a0a2", "c1b2c3d4e5", false)).status).toBe(401);
+  });
+});

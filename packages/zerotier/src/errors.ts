@@ -1,4 +1,5 @@
 import { AppError } from "@ztix/core";
+import { isSshError } from "@ztix/ssh";
 
 /**
  * Stable codes for controller failures. `transient` ones are worth retrying (the job waits
@@ -139,9 +140,25 @@ const transientNetworkCodes = new Set([
   "ECONNABORTED",
 ]);
 
+/** What each `@ztix/ssh` failure means for the controller; any other SSH code is `controller_unreachable`. */
+const sshCodes: Partial<Record<string, ControllerErrorCode>> = {
+  ssh_host_key_mismatch: "controller_host_key_mismatch",
+  ssh_auth_failed: "controller_ssh_auth_failed",
+  ssh_private_key_invalid: "controller_ssh_auth_failed",
+  ssh_exec_timeout: "controller_timeout",
+  ssh_output_too_large: "controller_bad_response",
+};
+
 /** Classifies a socket/SSH level failure (no HTTP status) as transient or permanent. */
 export function errorForTransport(e: unknown, what: string): ControllerError {
   if (isControllerError(e)) return e;
+  if (isSshError(e)) {
+    // The SSH layer already told a pinned-key refusal from a dropped connection; keep its word.
+    return new ControllerError(sshCodes[e.code] ?? "controller_unreachable", `${what}: ${e.message}`, {
+      ...e.details,
+      ssh_code: e.code,
+    });
+  }
   const err = e as { code?: string; level?: string; message?: string };
   const message = `${what}: ${err.message ?? String(e)}`;
   if (/host verification failed|host key/i.test(err.message ?? "")) {

@@ -1,10 +1,10 @@
 import { SecretNotFoundError, type SecretStore } from "@ztix/aws";
 import type { RuntimeConfig } from "@ztix/core";
+import { SshConnection } from "@ztix/ssh";
 import { centralProvider } from "./central.ts";
 import { ControllerError } from "./errors.ts";
 import { httpClient } from "./http.ts";
 import { selfHostedProvider } from "./self-hosted.ts";
-import { SshConnection } from "./ssh.ts";
 import type { ControllerProvider } from "./types.ts";
 
 export type ControllerConfig = RuntimeConfig["controller"];

@@ -21,5 +21,4 @@ export { SENTINEL_NAME_PREFIX } from "./lifecycle/sentinel.ts";
 export * from "./lifecycle/token.ts";
 export * from "./network-settings.ts";
 export * from "./self-hosted.ts";
-export * from "./ssh.ts";
 export * from "./types.ts";

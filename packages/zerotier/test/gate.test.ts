@@ -1,5 +1,6 @@
 import { AppError } from "@ztix/core";
 import { auditTrail, type ControllerStateItem, type DataService } from "@ztix/data";
+import { SshError } from "@ztix/ssh";
 import { beforeEach, describe, expect, it } from "vitest";
 import { type TestStack, testStack } from "../../../test/support/stack.ts";
 import {
@@ -224,6 +225,26 @@ describe("which controller errors are the request's, and which close the gate", 
     expect(isRequestRejection(new Error("boom"))).toBe(false);
     expect(isRequestRejection(undefined)).toBe(false);
   });
+
+  it.each([
+    ["ssh_host_key_mismatch", false, "controller_host_key_mismatch", false],
+    ["ssh_auth_failed", false, "controller_ssh_auth_failed", false],
+    ["ssh_private_key_invalid", false, "controller_ssh_auth_failed", false],
+    ["ssh_exec_timeout", true, "controller_timeout", true],
+    ["ssh_connect_failed", true, "controller_unreachable", true],
+    ["ssh_disconnected", true, "controller_unreachable", true],
+    ["ssh_forward_failed", true, "controller_unreachable", true],
+  ] as const)(
+    "an SSH failure %s keeps its meaning as a controller error",
+    (sshCode, sshTransient, code, transient) => {
+      const e = errorForTransport(
+        new SshError(sshCode, "from ssh", sshTransient, { host: "h" }),
+        "GET /status",
+      );
+      expect(e).toMatchObject({ code, transient, message: "GET /status: from ssh" });
+      expect(e.details).toMatchObject({ host: "h", ssh_code: sshCode });
+    },
+  );
 
   it("says truthfully which codes pass by themselves", () => {
     const transient = (code: ControllerErrorCode) => new ControllerError(code, "x").transient;

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileSecretStore } from "@ztix/aws";
+import { type SshdInstance, sshdPresent, startSshd } from "@ztix/local-stack";
 import { type ControllerEmulator, freshEmulator } from "@ztix/zerotier-emulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { requireSystem } from "../../../test/support/system.ts";
@@ -11,13 +12,12 @@ import { createControllerHost } from "../src/host/index.ts";
 import type { ControllerProvider } from "../src/types.ts";
 import { controllerTestConfig } from "./support/config.ts";
 import { providerContract } from "./support/contract.ts";
-import { sshdPresent, startSshd, type TestSshd } from "./support/sshd.ts";
 
 const run = requireSystem("sshd", sshdPresent());
 
 describe.skipIf(!run)("controller over SSH (real sshd on loopback forwarding to the emulator)", () => {
   let emu: ControllerEmulator;
-  let sshd: TestSshd;
+  let sshd: SshdInstance;
   let provider: ControllerProvider;
   let secretsPath: string;
 

@@ -25,3 +25,23 @@ export function shortId(id: string): string {
 export function asnLabel(asn: number): string {
   return `AS${asn}`;
 }
+
+/**
+ * "12 minutes", "45 seconds": a wait as people say it. Under a minute in seconds; otherwise
+ * in minutes, rounded up (a wait of 61 s is "2 minutes": never a promise that comes too early).
+ */
+export function humanDuration(totalSeconds: number): string {
+  const seconds = Math.max(1, Math.ceil(totalSeconds));
+  if (seconds < 60) return `${seconds} second${seconds === 1 ? "" : "s"}`;
+  const minutes = Math.ceil(seconds / 60);
+  return `${minutes} minute${minutes === 1 ? "" : "s"}`;
+}
+
+/** How admin pages name a person: display name, else username, else the id. */
+export function personLabel(p: {
+  user_id: string;
+  display_name?: string | null;
+  username?: string | null;
+}): string {
+  return p.display_name || p.username || p.user_id;
+}

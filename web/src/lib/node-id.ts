@@ -1,6 +1,7 @@
 /**
- * Checks a ZeroTier node id as the user types. Mirrors the API's `nodeIdInputSchema` (which
- * cannot be bundled: it pulls in node:net); web/test/node-id.test.ts keeps the two in step.
+ * Checks a ZeroTier node id as the user types. Mirrors `nodeIdInputSchema` of @ztix/core, which
+ * the API reads bodies with (it cannot be bundled: it pulls in node:net);
+ * web/test/node-id.test.ts keeps the two in step.
  * Any letter case is fine (the id is sent lower-cased). Returns null when the value is valid,
  * else a sentence saying what is wrong.
  */

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileSecretStore } from "@ztix/aws";
 import { createLogger, type RuntimeConfig, type RuntimeConfigInput } from "@ztix/core";
+import { type SshdInstance, startSshd } from "@ztix/local-stack";
 import { RouteServerConnections } from "@ztix/route-servers";
 import { createControllerProvider, runPreflight } from "@ztix/zerotier";
 import { type ControllerEmulator, startControllerEmulator } from "@ztix/zerotier-emulator";
@@ -12,7 +13,6 @@ import {
   type RouteServerHost,
   startRouteServerHost,
 } from "../../../packages/route-servers/test/support/route-server-host.ts";
-import { type SshdInstance, startSshd } from "../../../packages/route-servers/test/support/sshd.ts";
 import type { TestStack } from "../../../test/support/stack.ts";
 import { hasCommand } from "../../../test/support/system.ts";
 

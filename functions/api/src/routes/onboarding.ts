@@ -19,6 +19,6 @@ export const onboardingRoutes = new Hono<AppEnv>().get("/onboarding/context", re
       name: n.name,
       description: n.description ?? null,
     })),
-    open_requests: ctx.open.map((r) => requestView(r, "operator")),
+    open_requests: ctx.open.map((r) => requestView(r, "operator", c.get("deps").config)),
   });
 });

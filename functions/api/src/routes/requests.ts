@@ -5,6 +5,7 @@ import {
   leaveMembership,
   listOperatorRequests,
   membershipView,
+  networkView,
   operatorRequestDetail,
   requestNodeReplacement,
   requestView,
@@ -55,7 +56,7 @@ export const requestsRoutes = new Hono<AppEnv>()
     );
     return c.json(
       {
-        request: requestView(out.request, "operator"),
+        request: requestView(out.request, "operator", c.get("deps").config),
         auto_approved: out.autoApproved,
         dispatch: out.dispatch ? dispatchView(out.dispatch) : null,
       },
@@ -67,7 +68,7 @@ export const requestsRoutes = new Hono<AppEnv>()
     const query = parseQuery(c, operatorListQuerySchema);
     const page = await listOperatorRequests(c.get("deps"), user.userId, query);
     return c.json({
-      items: page.items.map((r) => requestView(r, "operator")),
+      items: page.items.map((r) => requestView(r, "operator", c.get("deps").config)),
       next_cursor: page.nextCursor ?? null,
     });
   })
@@ -76,7 +77,8 @@ export const requestsRoutes = new Hono<AppEnv>()
     const { user } = authOf(c);
     const detail = await operatorRequestDetail(deps, user.userId, requestIdParam(c.req.param("id")));
     return c.json({
-      request: requestView(detail.request, "operator"),
+      request: requestView(detail.request, "operator", deps.config),
+      network: networkView(deps.config, detail.request.networkId),
       membership: membershipView(detail.membership),
       route_servers: routeServersView(
         deps.config,
@@ -93,7 +95,10 @@ export const requestsRoutes = new Hono<AppEnv>()
     const id = requestIdParam(c.req.param("id"));
     await parseOptionalJsonBody(c, emptyBodySchema);
     const out = await leaveMembership(c.get("deps"), user.userId, id);
-    return c.json({ request: requestView(out.request, "operator"), dispatch: dispatchView(out.dispatch) });
+    return c.json({
+      request: requestView(out.request, "operator", c.get("deps").config),
+      dispatch: dispatchView(out.dispatch),
+    });
   })
   .post("/requests/:id/replace-node", requireUser, async (c) => {
     const deps = c.get("deps");
@@ -103,7 +108,7 @@ export const requestsRoutes = new Hono<AppEnv>()
     const out = await requestNodeReplacement(deps, user.userId, id, body.node_id, c.get("correlationId"));
     return c.json(
       {
-        request: requestView(out.request, "operator"),
+        request: requestView(out.request, "operator", c.get("deps").config),
         auto_approved: out.autoApproved,
         dispatch: out.dispatch ? dispatchView(out.dispatch) : null,
       },
@@ -115,5 +120,5 @@ export const requestsRoutes = new Hono<AppEnv>()
     const id = requestIdParam(c.req.param("id"));
     await parseOptionalJsonBody(c, emptyBodySchema);
     const request = await cancelRequest(c.get("deps"), user.userId, id);
-    return c.json({ request: requestView(request, "operator") });
+    return c.json({ request: requestView(request, "operator", c.get("deps").config) });
   });

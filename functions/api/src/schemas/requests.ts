@@ -2,7 +2,7 @@ import {
   type AsnPolicy,
   asnSchema,
   networkIdSchema,
-  nodeIdSchema,
+  nodeIdInputSchema,
   type RuntimeConfig,
   requestStatuses,
 } from "@ztix/core";
@@ -34,25 +34,8 @@ const freeText = (max: number) =>
     .max(max, `at most ${max} characters`)
     .refine((s) => !hasControlCharacter(s), "no control characters");
 
-/**
- * A ZeroTier node id as people paste it: any case, surrounding blanks, or the whole line
- * `zerotier-cli info` prints (`200 info a1b2c3d4e5 1.14.1 ONLINE`). Read as the 10 lower-case
- * hex digits it names, with a message that says what is wrong when it names none.
- */
-export const nodeIdInputSchema = z
-  .string()
-  .max(200, "a node id is 10 hex digits")
-  .transform((raw) => {
-    const text = raw.trim();
-    const info = /^200 info ([0-9a-fA-F]{10})\b/.exec(text);
-    return (info ? info[1]! : text).toLowerCase();
-  })
-  .superRefine((v, ctx) => {
-    if (!/^[0-9a-f]*$/.test(v)) ctx.addIssue({ code: "custom", message: "only hex digits (0-9, a-f)" });
-    else if (v.length !== 10)
-      ctx.addIssue({ code: "custom", message: `must be 10 hex digits, not ${v.length}` });
-  })
-  .pipe(nodeIdSchema);
+/** The node id as people paste it (any case, or a `zerotier-cli info` line): see @ztix/core. */
+export { nodeIdInputSchema };
 
 /** POST /requests: unknown fields are refused (strict). */
 export function newRequestBodySchema(config: RuntimeConfig) {

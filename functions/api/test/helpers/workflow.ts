@@ -100,8 +100,21 @@ export async function queueDepth(sqs: SQSClient, queueUrl: string): Promise<numb
   return Number(a.ApproximateNumberOfMessages ?? 0) + Number(a.ApproximateNumberOfMessagesNotVisible ?? 0);
 }
 
-/** Receives (and deletes) every visible message, with its FIFO attributes and message attributes. */
-export async function drainQueue(sqs: SQSClient, queueUrl: string): Promise<Message[]> {
+/**
+ * Receives (and deletes) every visible message, with its FIFO attributes and message attributes.
+ * Returned: all but the node checks (`inspect_request`) every new request queues, unless
+ * `nodeChecks` (admin-context.test.ts and the worker's inspect.test.ts test those).
+ */
+export async function drainQueue(
+  sqs: SQSClient,
+  queueUrl: string,
+  options: { nodeChecks?: boolean } = {},
+): Promise<Message[]> {
+  const all = await drainAll(sqs, queueUrl);
+  return options.nodeChecks ? all : all.filter((m) => !m.Body?.includes('"kind":"inspect_request"'));
+}
+
+async function drainAll(sqs: SQSClient, queueUrl: string): Promise<Message[]> {
   const all: Message[] = [];
   for (;;) {
     const out = await sqs.send(

@@ -95,6 +95,8 @@ export async function startProvisioningStack(options: {
       mode: 0o600,
     });
     const config = runtimeConfigSchema.parse({
+      // No lookups of the real PeeringDB from tests and benches (a test that wants them points at the stand-in).
+      peeringdb_api: { enabled: false },
       asn_policy: { allow_private: true, allow_documentation: true },
       networks: [
         {

@@ -38,6 +38,8 @@ const ORIGIN = "http://localhost:8787";
 
 function benchConfig(): RuntimeConfig {
   return runtimeConfigSchema.parse({
+    // No lookups of the real PeeringDB from tests and benches (a test that wants them points at the stand-in).
+    peeringdb_api: { enabled: false },
     public_url: ORIGIN,
     asn_policy: { allow_documentation: true, allow_private: true },
     networks: [

@@ -1,12 +1,17 @@
 /**
  * IRR prefix lists: how long bgpq4 takes to expand a member's 10,000-prefix as-set served by the
- * local IRRd stand-in, and how big the BIRD prefix sets written from the result are. The
+ * local IRRd stand-in, how big the lists are as the worker stores them (gzip + base64, one
+ * DynamoDB item of at most 400 KB), and how big the BIRD prefix sets and the member file rendered
+ * from them are. The
  * stand-in answers from memory on loopback, so the figures are bgpq4's and ours, not a real IRR
  * server's (public servers add network time and their own query cost).
  */
 import { spawnSync } from "node:child_process";
+import { routeServerPolicySchema } from "@ztix/core";
+import { decodeIrrLists, encodeIrrLists } from "@ztix/data";
 import { birdPrefixSet, expandOriginAsns, expandPrefixes } from "@ztix/irr";
 import { generateLargeDataset, startWhoisStandIn } from "@ztix/irr/stand-in";
+import { parseMember, renderMember } from "@ztix/route-servers";
 import { percentile } from "./_stats.ts";
 
 const RUNS = 5;
@@ -68,6 +73,43 @@ export async function run(): Promise<Record<string, unknown>> {
           total_bytes: Buffer.byteLength(v4) + Buffer.byteLength(v6),
           bytes_per_prefix: Math.round((Buffer.byteLength(v4) + Buffer.byteLength(v6)) / (IPV4 + IPV6)),
           render_ms: Math.round(renderMs * 10) / 10,
+        };
+
+        // As the worker stores the lists, and as a reconcile reads them back and renders them.
+        let t = performance.now();
+        const stored = encodeIrrLists(last);
+        const encodeMs = performance.now() - t;
+        t = performance.now();
+        const decoded = decodeIrrLists(stored)!;
+        const decodeMs = performance.now() - t;
+        const json = Buffer.byteLength(JSON.stringify({ ipv4: last.ipv4, ipv6: last.ipv6 }));
+        figures.stored_lists = {
+          json_bytes: json,
+          gzip_base64_bytes: Buffer.byteLength(stored.listsGz),
+          ratio: Math.round((json / Buffer.byteLength(stored.listsGz)) * 10) / 10,
+          encode_ms: Math.round(encodeMs * 10) / 10,
+          decode_ms: Math.round(decodeMs * 10) / 10,
+        };
+        const policy = routeServerPolicySchema.parse({ irr: { mode: "strict" } });
+        t = performance.now();
+        const member = parseMember({
+          asn: 4_200_000_000,
+          network: "000001",
+          nodeId: "0123456789",
+          ipv4: "192.0.2.11",
+          ipv6: "2001:db8::11",
+          receiveLimit: { ipv4: 9_600, ipv6: 2_400 },
+          irr: { asSet: data.asSet, ipv4: decoded.ipv4, ipv6: decoded.ipv6 },
+        });
+        const parseMs = performance.now() - t;
+        t = performance.now();
+        const file = renderMember(member, policy);
+        const fileMs = performance.now() - t;
+        figures.member_file = {
+          bytes: Buffer.byteLength(file.text),
+          lines: file.text.split("\n").length - 1,
+          validate_ms: Math.round(parseMs * 10) / 10,
+          render_ms: Math.round(fileMs * 10) / 10,
         };
       }
     } finally {

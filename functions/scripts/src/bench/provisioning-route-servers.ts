@@ -10,6 +10,7 @@ import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { createLogger } from "@ztix/core";
 import { getRequest, syncsOfRequest } from "@ztix/data";
+import { startSshd } from "@ztix/local-stack";
 import { approveAndDispatch } from "@ztix/workflow";
 // Dev tooling reuses the route-server package's loopback fixtures (sshd + BIRD launchers).
 import { protocolStates } from "../../../../packages/route-servers/test/support/bird.ts";
@@ -17,7 +18,6 @@ import {
   type RouteServerHost,
   startRouteServerHost,
 } from "../../../../packages/route-servers/test/support/route-server-host.ts";
-import { startSshd } from "../../../../packages/route-servers/test/support/sshd.ts";
 import { startPoller } from "../../../worker/src/poller.ts";
 import { startProvisioningStack } from "./_provisioning-stack.ts";
 import { percentile } from "./_stats.ts";

@@ -11,6 +11,7 @@ import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createLogger } from "@ztix/core";
 import { type RouteServerMemberItem, routeServerState } from "@ztix/data";
+import { startSshd } from "@ztix/local-stack";
 import { approveAndDispatch, requestReconcile } from "@ztix/workflow";
 // Dev tooling reuses the route-server package's loopback fixtures (sshd, BIRD, netns launchers).
 import {
@@ -23,7 +24,6 @@ import {
   type RouteServerHost,
   startRouteServerHost,
 } from "../../../../packages/route-servers/test/support/route-server-host.ts";
-import { startSshd } from "../../../../packages/route-servers/test/support/sshd.ts";
 import { canUseNetns } from "../../../../test/support/system.ts";
 import { startPoller } from "../../../worker/src/poller.ts";
 import { startProvisioningStack } from "./_provisioning-stack.ts";

@@ -42,7 +42,13 @@ export interface DemoAccount {
 export function demoAccounts(secrets: Record<string, string>): DemoAccount[] {
   return [
     { username: "admin", password: secrets.demo_admin_password ?? "", isAdmin: true, asns: [] },
-    { username: "operator", password: secrets.demo_operator_password ?? "", isAdmin: false, asns: [64511] },
+    // AS64511 has a demo member router; AS64503 is flagged never-via-route-servers in PeeringDB.
+    {
+      username: "operator",
+      password: secrets.demo_operator_password ?? "",
+      isAdmin: false,
+      asns: [64511, 64503],
+    },
   ];
 }
 

@@ -3,6 +3,7 @@ import { routeServersOfNetwork, splitNetworkId } from "@ztix/core";
 import { type JoinRequestItem, routeServerMemberKey, writeAudit } from "@ztix/data";
 import { requestReconcile } from "@ztix/workflow";
 import type { WorkerDeps } from "../deps.ts";
+import { ensurePolicyData } from "../policy-data/ensure.ts";
 
 /**
  * Step 4: the member becomes desired state on the route servers of its network, and each of
@@ -32,8 +33,12 @@ export async function routeServersStep(
     });
     return "complete";
   }
+  await ensurePolicyData(deps, request.asn).catch((e: unknown) =>
+    deps.log.warn("policy data not ready; the member starts with defaults", { err: e }),
+  );
+  // Upsert: a retried provisioning keeps what an admin set on the record (policy overrides).
   await deps.data.entities.routeServerMember
-    .put({
+    .upsert({
       ...routeServerMemberKey(request),
       networkId: request.networkId,
       requestId: request.requestId,

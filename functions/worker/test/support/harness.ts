@@ -40,7 +40,9 @@ export async function workerHarness(
     queueUrl: stack.queueUrl,
     connections: new RouteServerConnections(secrets),
     log: process.env.ZTIX_TEST_LOG
-      ? createLogger({ level: "info" })
+      ? createLogger({
+          level: (process.env.ZTIX_TEST_LOG as "debug" | "info") === "debug" ? "debug" : "info",
+        })
       : createLogger({ level: "error", sink: () => undefined }),
     now: () => new Date(),
     retry: { attempts: 3, baseDelayMs: 2, maxDelayMs: 10 },

@@ -2,13 +2,13 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { RuntimeConfigInput } from "@ztix/core";
+import { type SshdInstance, startSshd } from "@ztix/local-stack";
 import { runPreflight } from "@ztix/zerotier";
 import { protocolStates, startBird } from "../../../../packages/route-servers/test/support/bird.ts";
 import {
   type RouteServerHost,
   startRouteServerHost,
 } from "../../../../packages/route-servers/test/support/route-server-host.ts";
-import { type SshdInstance, startSshd } from "../../../../packages/route-servers/test/support/sshd.ts";
 import { type ApiClient, testApp } from "../../../../test/support/api.ts";
 import { seedUser, signIn } from "../../../../test/support/users.ts";
 import { type Poller, startPoller } from "../../src/poller.ts";

@@ -2,6 +2,7 @@ export * from "./auth.ts";
 export * from "./controller.ts";
 export * from "./networks.ts";
 export * from "./parse.ts";
+export * from "./policy-data.ts";
 export * from "./route-server-scope.ts";
 export * from "./route-servers.ts";
 export * from "./schema.ts";

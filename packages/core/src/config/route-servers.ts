@@ -129,9 +129,9 @@ export const routeServerSchema = z.strictObject({
 });
 export type RouteServerConfig = z.infer<typeof routeServerSchema>;
 
-const lengthBounds = (max: number) =>
+const lengthBounds = (max: number, min = 0) =>
   z
-    .tuple([z.number().int().min(0).max(max), z.number().int().min(0).max(max)])
+    .tuple([z.number().int().min(min).max(max), z.number().int().min(min).max(max)])
     .refine(([lo, hi]) => lo <= hi, "the lower bound must not exceed the upper bound");
 
 /**
@@ -154,11 +154,61 @@ export const routeServerPolicySchema = z
     ipv6_prefix_length: lengthBounds(128).default([16, 48]),
     max_prefix: z
       .strictObject({
-        /** Import limit when the member's own figure (e.g. PeeringDB) is unknown. */
+        /**
+         * Receive limit when the member's own figure (e.g. PeeringDB) is unknown. BIRD's
+         * `receive limit` counts every route the member sends, filtered ones included, so a
+         * member cannot fill the route server's memory with routes it would reject anyway.
+         */
         ipv4_default: z.number().int().min(1).default(100),
         ipv6_default: z.number().int().min(1).default(50),
         /** Added on top of a known figure, rounded up: 20 → 100 prefixes become a limit of 120. */
         headroom_percent: z.number().int().min(0).max(1000).default(20),
+        /**
+         * The lowest limit a known figure gives: a member whose PeeringDB entry says 1 prefix is
+         * not torn down for announcing its second one.
+         */
+        ipv4_floor: z.number().int().min(1).default(10),
+        ipv6_floor: z.number().int().min(1).default(10),
+        /**
+         * How long a session torn down by its limit stays down: BIRD's `error wait time min, max`
+         * (the first restart waits `min` seconds, each further one within `restart_forget_seconds`
+         * twice as long, up to `max`). BIRD applies it to every automatic restart after an error
+         * (hold timer expired, a NOTIFICATION received), not to the limit alone.
+         */
+        restart_wait_seconds: lengthBounds(86_400, 1).default([60, 300]),
+        /** BIRD's `error forget time`: errors further apart than this start again at `min`. */
+        restart_forget_seconds: z.number().int().min(1).max(86_400).default(300),
+      })
+      .prefault({}),
+    /**
+     * IRR filtering of member routes against the prefix lists the IRR job supplies per member
+     * (`irr` on the member: route and route6 objects of its as-set, exact or more specific).
+     * - `strict`: a route not registered is rejected (reason 9). MANRS for IXPs asks for this.
+     * - `tag` (default): such a route is accepted and tagged `(rs-asn, 1000, 7)`, so members and
+     *   the looking glass see what strict mode would drop before an exchange turns it on; a
+     *   member without IRR data (new, or its first lookup failed) keeps its routes meanwhile.
+     * - `off`: no IRR check and no IRR tags; member files carry no prefix lists.
+     * RPKI-invalid routes are rejected in every mode.
+     */
+    irr: z
+      .strictObject({
+        mode: z.enum(["off", "tag", "strict"]).default("tag"),
+        /**
+         * An RPKI-valid route is accepted though not registered in the IRR (tagged
+         * `(rs-asn, 1000, 8)`): a signed ROA is stronger evidence than a route object.
+         */
+        rpki_valid_stands_in: z.boolean().default(true),
+      })
+      .prefault({}),
+    /**
+     * RFC 7999 blackholing, available on networks with `blackhole_ipv4` / `blackhole_ipv6`:
+     * the longest prefix a BLACKHOLE route may have (an ordinary route keeps the ordinary
+     * limit). Must not be shorter than the ordinary maximum.
+     */
+    blackholing: z
+      .strictObject({
+        ipv4_max_length: z.number().int().min(0).max(32).default(32),
+        ipv6_max_length: z.number().int().min(0).max(128).default(128),
       })
       .prefault({}),
     /** Transit-free networks that must never appear behind a member. */
@@ -170,6 +220,21 @@ export const routeServerPolicySchema = z
      * (RFC 5398) as ordinary, so a lab built from documentation resources can exchange routes.
      */
     allow_documentation_resources: z.boolean().default(false),
+  })
+  .superRefine((p, ctx) => {
+    const checks = [
+      ["ipv4_max_length", p.blackholing.ipv4_max_length, p.ipv4_prefix_length[1]],
+      ["ipv6_max_length", p.blackholing.ipv6_max_length, p.ipv6_prefix_length[1]],
+    ] as const;
+    for (const [key, blackhole, ordinary] of checks) {
+      if (blackhole < ordinary) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["blackholing", key],
+          message: `must be at least the ordinary maximum prefix length (${ordinary})`,
+        });
+      }
+    }
   })
   .prefault({});
 export type RouteServerPolicy = z.infer<typeof routeServerPolicySchema>;

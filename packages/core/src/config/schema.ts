@@ -2,6 +2,7 @@ import { z } from "zod";
 import { authConfigSchema, sessionConfigSchema } from "./auth.ts";
 import { backupConfigSchema, controllerConfigSchema } from "./controller.ts";
 import { networkConfigSchema } from "./networks.ts";
+import { irrSourcesConfigSchema, peeringDbApiConfigSchema } from "./policy-data.ts";
 import { routeServerPolicySchema, routeServerSchema } from "./route-servers.ts";
 
 export const runtimeConfigSchema = z
@@ -19,6 +20,17 @@ export const runtimeConfigSchema = z
     workflow: z
       .strictObject({
         approval_mode: z.enum(["manual_admin", "policy_auto"]).default("manual_admin"),
+        /** How `policy_auto` decides (ignored under manual_admin). */
+        policy_auto: z
+          .strictObject({
+            /**
+             * Approve only once the request's node has asked the controller to join (the
+             * controller lists it as an unauthorized member): a typo'd or someone else's node
+             * id then waits for an admin instead of being provisioned.
+             */
+            require_node_seen: z.boolean().default(false),
+          })
+          .prefault({}),
         /** The sweeper re-enqueues requests sitting in approved/provisioning longer than this. */
         stuck_after_minutes: z
           .number()
@@ -42,9 +54,19 @@ export const runtimeConfigSchema = z
     controller: controllerConfigSchema,
     route_servers: z.array(routeServerSchema).default([]),
     route_server_policy: routeServerPolicySchema,
+    /** Where per-member policy data comes from: PeeringDB records and IRR prefix lists. */
+    peeringdb_api: peeringDbApiConfigSchema,
+    irr_sources: irrSourcesConfigSchema,
     backups: backupConfigSchema,
   })
   .superRefine((cfg, ctx) => {
+    if (cfg.route_server_policy.irr.mode === "strict" && !cfg.irr_sources.host) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["irr_sources", "host"],
+        message: "strict IRR filtering needs an IRR server to build the members' prefix lists from",
+      });
+    }
     const seen = new Set<string>();
     cfg.networks.forEach((n, i) => {
       if (seen.has(n.suffix)) {

@@ -48,6 +48,20 @@ export const joinRequestEntity = (config: EntityConfig) =>
         removedAt: { type: "string" },
         /** When its addresses went back to the pool (removed, or failed past the grace period). */
         addressesReleasedAt: { type: "string" },
+        /**
+         * Whether the node has asked the controller to join this network (a real controller
+         * keeps an unauthorized member record for a node that asked). Sticky: once seen, a
+         * later check that finds no record does not unsee it. Absent: never checked.
+         */
+        nodeSeen: { type: "boolean" },
+        /** The first check that found the node's request (not when the node asked: the controller does not say). */
+        nodeSeenAt: { type: "string" },
+        /** The last check that got an answer from the controller. */
+        nodeSeenCheckedAt: { type: "string" },
+        /** What that check found on the controller for this node. */
+        nodeMemberState: { type: ["absent", "unauthorized", "authorized"] as const },
+        /** The last time an admin asked for a check (throttles `POST …/inspect`). */
+        nodeCheckRequestedAt: { type: "string" },
       },
       indexes: {
         byId: { pk: { field: "pk", composite: ["requestId"] }, sk: { field: "sk", composite: [] } },

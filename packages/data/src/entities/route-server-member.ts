@@ -21,8 +21,17 @@ export const routeServerMemberEntity = (config: EntityConfig) =>
         requestId: { type: "string", required: true },
         ipv4: { type: "string" },
         ipv6: { type: "string" },
+        /**
+         * An admin's override of this membership's policy data (absent: from PeeringDB). Kept
+         * on the desired-state record because it lives exactly as long as the membership.
+         */
         maxPrefixV4: { type: "number" },
         maxPrefixV6: { type: "number" },
+        /** IRR objects to build the member's prefix lists from, instead of PeeringDB's as-set. */
+        irrAsSetOverride: { type: "list", items: { type: "string" } },
+        overrideBy: { type: "string" },
+        overrideAt: { type: "string" },
+        overrideNote: { type: "string" },
         /** `pending` until every route server of the network carries it and the request is active. */
         activation: { type: ["pending", "active"] as const, required: true },
         updatedAt: { type: "string", required: true },

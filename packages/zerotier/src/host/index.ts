@@ -1,6 +1,6 @@
 import type { SecretStore } from "@ztix/aws";
+import { SshConnection } from "@ztix/ssh";
 import { type ControllerConfig, secretReader } from "../factory.ts";
-import { SshConnection } from "../ssh.ts";
 import { localControllerHost } from "./local.ts";
 import { sshControllerHost } from "./ssh.ts";
 import type { ControllerHost } from "./types.ts";

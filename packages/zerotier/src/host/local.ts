@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import type { Writable } from "node:stream";
-import type { ExecResult } from "../ssh.ts";
+import type { ExecResult } from "@ztix/ssh";
 import { archiveCommand, type ControllerHost, restoreScript } from "./types.ts";
 
 function run(command: string, io: { stdin?: Buffer; stdout?: Writable } = {}): Promise<ExecResult> {

@@ -1,5 +1,5 @@
 import type { Writable } from "node:stream";
-import type { ExecResult } from "../ssh.ts";
+import { type ExecResult, shellQuote } from "@ztix/ssh";
 
 /** The files a controller backup holds: the database and the identity that prefixes every network id. */
 export const BACKUP_PATHS = ["controller.d", "identity.public", "identity.secret"] as const;
@@ -17,10 +17,6 @@ export interface ControllerHost {
   /** Replaces BACKUP_PATHS with the archive's content; the old state stays if extraction fails. */
   writeArchive(archive: Buffer): Promise<void>;
   close(): Promise<void>;
-}
-
-export function shellQuote(value: string): string {
-  return `'${value.replace(/'/g, `'\\''`)}'`;
 }
 
 export function archiveCommand(homeDir: string): string {

@@ -18,6 +18,8 @@ export function controllerTestConfig(
 ): RuntimeConfig {
   const { controller, ...rest } = overrides;
   return runtimeConfigSchema.parse({
+    // No lookups of the real PeeringDB from tests and benches (a test that wants them points at the stand-in).
+    peeringdb_api: { enabled: false },
     asn_policy: { allow_documentation: true, allow_private: true },
     networks: [LAN],
     backups: { keep: 3 },

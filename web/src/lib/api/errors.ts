@@ -1,3 +1,5 @@
+import { humanDuration } from "../format.ts";
+
 /** An error answer from /api/v1 (`{error: {code, message, details}}`) or a network failure. */
 export class ApiError extends Error {
   readonly status: number;
@@ -36,6 +38,11 @@ const messages: Record<string, string> = {
   invalid_state: "This sign-in link is not valid any more. Start again from the sign-in page.",
   state_expired: "The sign-in took too long and expired. Start again from the sign-in page.",
   nonce_mismatch: "PeeringDB's answer did not match this sign-in. Start again from the sign-in page.",
+  invalid_authorization_code:
+    "This sign-in code is not valid any more (expired or already used). Start again from the sign-in page.",
+  issuer_mismatch:
+    "This sign-in answer did not come from the PeeringDB this exchange uses. Start again from the sign-in page.",
+  provider_error: "PeeringDB did not complete the sign-in. Start again from the sign-in page.",
   token_exchange_failed: "PeeringDB did not complete the sign-in. Try again in a moment.",
   id_token_invalid: "PeeringDB's identity token could not be verified. Try again, or contact the exchange.",
   userinfo_failed: "Your PeeringDB profile could not be read. Try again in a moment.",
@@ -63,7 +70,7 @@ const messages: Record<string, string> = {
 export function describeError(error: unknown): string {
   if (error instanceof ApiError) {
     if (error.code === "too_many_requests" && error.retryAfter) {
-      return `Too many attempts. Try again in ${error.retryAfter} second${error.retryAfter === 1 ? "" : "s"}.`;
+      return `Too many attempts. Try again in ${humanDuration(error.retryAfter)}.`;
     }
     if (error.code === "validation_failed") {
       const first = Object.entries(error.fields)[0];

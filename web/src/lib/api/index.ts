@@ -1,6 +1,13 @@
 import { query, request } from "./client.ts";
 import { ApiError } from "./errors.ts";
 import type {
+  LookingGlassResult,
+  LookingGlassView,
+  MemberPolicy,
+  MemberSessions,
+  RequestSnippets,
+} from "./member-types.ts";
+import type {
   AdminFilters,
   AuthMethods,
   Me,
@@ -12,6 +19,7 @@ import type {
 } from "./types.ts";
 
 export { ApiError, describeError } from "./errors.ts";
+export * from "./member-types.ts";
 export * from "./types.ts";
 
 /** List answers name their array after the resource; the screens want `items`. */
@@ -25,6 +33,7 @@ function detail(body: Record<string, unknown>): RequestDetail {
   const base = (body.request ?? body) as Record<string, unknown>;
   return {
     ...(base as unknown as RequestDetail),
+    network: (body.network ?? base.network ?? null) as RequestDetail["network"],
     membership: (body.membership ?? base.membership ?? null) as RequestDetail["membership"],
     route_servers: (body.route_servers ?? base.route_servers ?? []) as RequestDetail["route_servers"],
     audit: (body.events ?? body.audit ?? base.audit ?? []) as RequestDetail["audit"],
@@ -49,8 +58,13 @@ export const api = {
   loginLocal: (username: string, password: string) =>
     request<unknown>("POST", "/auth/local/login", { username, password }),
   startPeeringdb: () => request<{ authorization_url: string }>("POST", "/auth/peeringdb/start", {}),
-  completePeeringdb: (code: string, state: string) =>
-    request<unknown>("POST", "/auth/peeringdb/callback", { code, state }),
+  /** `iss` is the issuer PeeringDB names in its redirect (RFC 9207): the API checks it. */
+  completePeeringdb: (code: string, state: string, iss: string | null) =>
+    request<unknown>(
+      "POST",
+      "/auth/peeringdb/callback",
+      iss === null ? { code, state } : { code, state, iss },
+    ),
   logout: () => request<unknown>("POST", "/auth/logout", {}),
 
   onboarding: () => request<OnboardingContext>("GET", "/onboarding/context"),
@@ -73,6 +87,24 @@ export const api = {
       }),
     );
   },
+
+  // A member's own peering: snippets, policy, live sessions, looking glass (404 for others' requests).
+  snippets: (id: string) => request<RequestSnippets>("GET", `/requests/${encodeURIComponent(id)}/snippets`),
+  policy: (id: string) => request<MemberPolicy>("GET", `/requests/${encodeURIComponent(id)}/policy`),
+  sessions: (id: string) => request<MemberSessions>("GET", `/requests/${encodeURIComponent(id)}/sessions`),
+  refreshSessions: (id: string) =>
+    request<unknown>("POST", `/requests/${encodeURIComponent(id)}/sessions/refresh`, {}),
+  lookingGlass: (id: string, query: { route_server_id: string; view: LookingGlassView; prefix?: string }) =>
+    request<{ query_id: string; status: LookingGlassResult["status"] }>(
+      "POST",
+      `/requests/${encodeURIComponent(id)}/looking-glass`,
+      query,
+    ),
+  lookingGlassResult: (id: string, queryId: string) =>
+    request<LookingGlassResult>(
+      "GET",
+      `/requests/${encodeURIComponent(id)}/looking-glass/${encodeURIComponent(queryId)}`,
+    ),
 
   async adminRequests(filters: AdminFilters): Promise<Page<RequestSummary>> {
     return page(await request("GET", `/admin/requests${query({ ...filters })}`), "requests");

@@ -66,15 +66,36 @@ export interface IxNetwork {
   ipv6_prefix?: string | null;
 }
 
+/** A person as admin pages name them (never only by id). */
+export interface Person {
+  user_id: string;
+  display_name: string | null;
+  username?: string | null;
+  source?: "local" | "peeringdb" | null;
+}
+
 export interface RequestSummary {
   request_id: string;
   status: RequestStatus;
   asn: number;
   asn_name?: string | null;
   zt_network_id: string;
+  /** The IX network's configured name (null if the network is no longer configured). */
+  zt_network_name?: string | null;
   node_id: string;
   created_at: string;
   updated_at?: string;
+  /** Admin listings only: who asked. */
+  requester?: Person | null;
+}
+
+/** The IX network of a request, as its detail pages show it. */
+export interface NetworkFacts {
+  zt_network_id: string;
+  name: string | null;
+  description?: string | null;
+  /** How many route servers serve the network; 0 means members peer directly. */
+  route_server_count: number;
 }
 
 export interface OnboardingContext {
@@ -113,6 +134,8 @@ export interface AuditEvent {
   action: string;
   actor_type?: string;
   actor_id?: string | null;
+  /** Admin view only: the actor's display name, when the actor is a person. */
+  actor_name?: string | null;
   from_status?: string | null;
   to_status?: string | null;
   message?: string | null;
@@ -127,6 +150,8 @@ export interface RequestDetail extends RequestSummary {
   waiting_detail?: string | null;
   removal_reason?: string | null;
   removed_at?: string | null;
+  /** When the addresses went back to the pool (a removal, or a request that stayed failed). */
+  addresses_released_at?: string | null;
   replaces_request_id?: string | null;
   replaced_by_request_id?: string | null;
   notes?: string | null;
@@ -139,7 +164,10 @@ export interface RequestDetail extends RequestSummary {
   /** Admin view only. */
   user_id?: string;
   decided_by?: string | null;
+  /** Admin view only: the person behind `decided_by` (null display name for the policy). */
+  decider?: { kind: string; id: string; display_name: string | null } | null;
   correlation_id?: string;
+  network?: NetworkFacts | null;
   membership?: Membership | null;
   route_servers: RouteServerState[];
   audit: AuditEvent[];

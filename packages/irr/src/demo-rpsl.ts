@@ -1,5 +1,6 @@
 /**
- * A member's IRR data as RPSL, documentation ASNs and prefixes only:
+ * IRR data of the demo networks (the PeeringDB stand-in's AS64500 and its as-set AS-EXAMPLE) as
+ * RPSL, for the whois stand-in in tests and `npm run dev`. Documentation ASNs and prefixes only:
  *
  *   AS-EXAMPLE ── AS64500                 192.0.2.0/24, 198.51.100.0/24 (written twice: TEST and
  *            │                            RIPE), 192.0.2.128/25 (longer than /24), 2001:DB8:1::/48
@@ -11,7 +12,7 @@
  *   AS-ONLY-IN-RIPE (source RIPE) ── AS64503   2001:db8:3::/48
  *   AS-MIXED ── AS64500, AS4199999999     (outside bgpq4's private ranges) 2001:db8:4::/48
  */
-export const MEMBER_RPSL = `
+export const DEMO_RPSL = `
 as-set:     AS-EXAMPLE
 descr:      a member's customer cone
 members:    AS64500, AS-EXAMPLE-CUSTOMERS
