@@ -1,4 +1,4 @@
-import { withLogContext } from "@ztix/core";
+import { type QueueJob, withLogContext } from "@ztix/core";
 import { processDeprovision } from "./deprovision-job.ts";
 import type { WorkerDeps } from "./deps.ts";
 import { processInspect } from "./inspect/job.ts";
@@ -14,25 +14,6 @@ import { processCollectSessions } from "./sessions/collect.ts";
  * acknowledged (and logged) rather than cycled to the DLQ. Unexpected errors mean "retry".
  */
 export async function consumeMessage(deps: WorkerDeps, message: QueueMessage): Promise<JobOutcome> {
-  const outcome = await dispatch(deps, message);
-  const job = parseJob(message);
-  deps.log.debug("job outcome", {
-    messageId: message.messageId,
-    receiveCount: message.receiveCount,
-    ...(job.ok
-      ? {
-          kind: job.job.kind,
-          waits: "waits" in job.job ? job.job.waits : undefined,
-          chain: "waitToken" in job.job ? job.job.waitToken : undefined,
-          target: "requestId" in job.job ? job.job.requestId : undefined,
-        }
-      : {}),
-    ...outcome,
-  });
-  return outcome;
-}
-
-async function dispatch(deps: WorkerDeps, message: QueueMessage): Promise<JobOutcome> {
   const parsed = parseJob(message);
   if (!parsed.ok) {
     deps.log.error("malformed provisioning message dropped", {
@@ -42,7 +23,24 @@ async function dispatch(deps: WorkerDeps, message: QueueMessage): Promise<JobOut
     return { action: "ack", result: "skipped", reason: "malformed" };
   }
   const job = parsed.job;
-  const delivery = { receiveCount: message.receiveCount };
+  const outcome = await dispatch(deps, job, { receiveCount: message.receiveCount });
+  deps.log.debug("job outcome", {
+    messageId: message.messageId,
+    receiveCount: message.receiveCount,
+    kind: job.kind,
+    waits: "waits" in job ? job.waits : undefined,
+    chain: "waitToken" in job ? job.waitToken : undefined,
+    target: "requestId" in job ? job.requestId : undefined,
+    ...outcome,
+  });
+  return outcome;
+}
+
+async function dispatch(
+  deps: WorkerDeps,
+  job: QueueJob,
+  delivery: { receiveCount: number },
+): Promise<JobOutcome> {
   if (job.kind === "reconcile") return processReconcile(deps, job, delivery);
   if (job.kind === "deprovision") return processDeprovision(deps, job, delivery);
   if (job.kind === "policy_data") return processPolicyData(deps, job);

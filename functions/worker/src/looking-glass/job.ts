@@ -15,7 +15,6 @@ import {
 } from "@ztix/workflow";
 import type { WorkerDeps } from "../deps.ts";
 import type { JobOutcome } from "../process-job.ts";
-import { memberLookup } from "./member-lookup.ts";
 
 /** The longest one looking-glass command may take on the route server. */
 const QUERY_TIME_LIMIT_MS = 15_000;
@@ -75,11 +74,9 @@ async function runQuery(
   const limits = { maxRoutes: LOOKING_GLASS_MAX_ROUTES, timeLimitMs: QUERY_TIME_LIMIT_MS };
   const clock = () => deps.now().getTime();
   const connection = deps.connections.get(rs);
-  if (query.view === "lookup") {
-    return memberLookup(connection, rs, query.prefix ?? "", protocols, limits, clock);
-  }
-  if (protocols.length === 0) return { routes: [], truncated: false, observedAt: deps.now().toISOString() };
   const lg = new LookingGlass(connection, rs, limits, clock);
+  if (query.view === "lookup") return lg.memberLookup(query.prefix ?? "", protocols);
+  if (protocols.length === 0) return { routes: [], truncated: false, observedAt: deps.now().toISOString() };
   if (query.view === "exported") return lg.exportedRoutes(protocols);
   const received = await lg.receivedRoutes(protocols);
   if (query.view === "received") return received;

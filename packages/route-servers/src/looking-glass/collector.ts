@@ -198,6 +198,30 @@ export class LookingGlass {
     return { target, ...(await this.listing(commands)) };
   }
 
+  /**
+   * A prefix lookup confined to one member: the routes its own sessions sent for the prefix
+   * (refused, with their reasons, and accepted) and what the route server exports to it for
+   * the prefix (its export filter run now). Unlike `lookup`, which lists every session's
+   * routes in the tables, this never reads another member's received routes beyond what
+   * they become on the way out to this one: the form a member's own lookup must take.
+   */
+  async memberLookup(input: string, protocols: readonly string[]): Promise<LookupReport> {
+    const target = parseLookupTarget(input);
+    const net = target.kind === "prefix" ? target.prefix : `for ${target.address}`;
+    const suffix = target.family === 4 ? "_v4" : "_v6";
+    const own = this.fewProtocols(protocols, true).filter((p) => p.endsWith(suffix));
+    if (own.length === 0) {
+      const observedAt = new Date(this.clock()).toISOString();
+      return { target, observedAt, status: {}, routes: [], truncated: false, problems: [] };
+    }
+    const commands = own.flatMap((p) => [
+      { command: `show route ${net} protocol ${p} filtered all`, filtered: true },
+      { command: `show route ${net} protocol ${p} all`, filtered: false },
+      { command: `show route ${net} export ${p} all`, filtered: false },
+    ]);
+    return { target, ...(await this.listing(commands)) };
+  }
+
   private fewProtocols(protocols: readonly string[], allowNone = false): string[] {
     const names = [...new Set(protocols.map(checkProtocolName))];
     // A member has one session per family: more would be someone else's too.
