@@ -2,7 +2,7 @@ import type { SQSClient } from "@aws-sdk/client-sqs";
 import type { SecretStore } from "@ztix/aws";
 import type { Logger, RuntimeConfig } from "@ztix/core";
 import type { DataService } from "@ztix/data";
-import type { ApplyHooks, RouteServerConnections } from "@ztix/route-servers";
+import type { ApplyHooks, PolicyDataCache, RouteServerConnections } from "@ztix/route-servers";
 import type { ControllerProvider } from "@ztix/zerotier";
 import type { RetryPolicy } from "./retry.ts";
 
@@ -34,6 +34,8 @@ export interface WorkerDeps {
   queueUrl: string;
   /** SSH connections to the route servers, kept across reconciles. */
   connections: RouteServerConnections;
+  /** Route-server policy data kept across reconciles (re-read when its generation changes). */
+  policyCache?: PolicyDataCache;
   log: Logger;
   now: () => Date;
   retry?: Partial<RetryPolicy>;

@@ -9,7 +9,7 @@ import {
 } from "@ztix/aws";
 import { createLogger } from "@ztix/core";
 import { createService } from "@ztix/data";
-import { RouteServerConnections } from "@ztix/route-servers";
+import { PolicyDataCache, RouteServerConnections } from "@ztix/route-servers";
 import { createControllerProvider } from "@ztix/zerotier";
 import { sharedProvider, type WorkerDeps } from "./deps.ts";
 
@@ -28,6 +28,7 @@ export function depsFromEnvironment(overrides: Partial<WorkerDeps> = {}): Worker
       return resources.queueUrl;
     },
     connections: new RouteServerConnections(secrets),
+    policyCache: new PolicyDataCache(),
     log: createLogger({ base: { component: "worker" } }),
     now: () => new Date(),
     ...overrides,

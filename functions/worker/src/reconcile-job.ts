@@ -6,6 +6,9 @@ import { MAX_RECEIVE_COUNT, type WorkerDeps } from "./deps.ts";
 import type { DeliveryInfo, JobOutcome } from "./process-job.ts";
 import { notYet, superseded, tooEarlyMs, waitAndRetry } from "./waiting.ts";
 
+/** Reconciles that re-read all policy data rather than trust the process's cache. */
+const FULL_READ_REASONS = new Set<ReconcileJob["reason"]>(["schedule", "admin", "cli", "startup"]);
+
 /**
  * One reconcile of one route server (its FIFO group keeps it the only one running there),
  * then the requests it settles. A reconcile that must wait (BIRD's undo window, the server
@@ -34,6 +37,8 @@ export function processReconcile(
       try {
         const outcome = await reconcileRouteServer(deps, job.routeServerId, {
           requestedAt: job.requestedAt,
+          // The schedule and people asking re-read everything; a change trusts the warm cache.
+          fullRead: FULL_READ_REASONS.has(job.reason),
           ...(deps.applyHooks ? { hooks: deps.applyHooks } : {}),
         });
         if (outcome.status === "unknown_route_server") {

@@ -52,6 +52,8 @@ beforeAll(async () => {
     loops: 2,
     retryVisibilitySeconds: 1,
     maxRetryVisibilitySeconds: 2,
+    // Every job's outcome joins the worker's log, for a failure to show what happened.
+    onOutcome: (m, o) => h.recentLogs.push(`outcome ${m.messageId} #${m.receiveCount} ${JSON.stringify(o)}`),
   });
 }, 90_000);
 
@@ -126,8 +128,8 @@ describe("DynamoDB unavailable under traffic", () => {
     } finally {
       db = await startDynamoDbLocal({ dataDir: join(dir, "db"), port });
     }
-    const done = await waitForStatus(h, id, ["active", "failed"], 60_000);
+    const done = await waitForStatus(h, id, ["active", "failed"], 90_000);
     expect(done.status).toBe("active");
     expect((await getRequest(h.stack.data, id))?.lastErrorCode).toBeUndefined();
-  }, 120_000);
+  }, 150_000);
 });

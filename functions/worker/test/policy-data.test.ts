@@ -3,7 +3,13 @@ import { createLogger, type RuntimeConfig } from "@ztix/core";
 import { irrPrefixLists, peeringDbRecord, routeServerState } from "@ztix/data";
 import { DEMO_RPSL, startWhoisStandIn, type WhoisStandIn } from "@ztix/irr/stand-in";
 import { type PeeringDbStandIn, startPeeringDbStandIn } from "@ztix/peeringdb/stand-in";
-import { loadPolicyData, memberOf, RouteServerConnections, withPolicyData } from "@ztix/route-servers";
+import {
+  loadPolicyData,
+  memberOf,
+  PolicyDataCache,
+  RouteServerConnections,
+  withPolicyData,
+} from "@ztix/route-servers";
 import { setPolicyOverride } from "@ztix/workflow";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { TEST_NETWORK_ID, testConfig } from "../../../test/support/config.ts";
@@ -185,7 +191,7 @@ describe("refreshing policy data", () => {
       requestedAt: clock.toISOString(),
     });
     expect(report.builds).toEqual([
-      { target: "AS-EXAMPLE", ok: false, changed: false, errorCode: "irr_timeout" },
+      { target: "AS-EXAMPLE", ok: false, changed: true, errorCode: "irr_timeout" },
     ]);
     const list = (await irrPrefixLists(stack.data, ["AS-EXAMPLE"])).get("AS-EXAMPLE");
     expect(list).toMatchObject({ stale: true, count4: 3, failures: 1, lastErrorCode: "irr_timeout" });
@@ -241,5 +247,70 @@ describe("refreshing policy data", () => {
       .bySubject({ subject: `request#${REQUEST_ID}` })
       .go();
     expect(audit.data.map((e) => e.action)).toContain("policy.override_set");
+  });
+});
+
+describe("a warm worker's policy data", () => {
+  const itemsNow = async () =>
+    (await stack.data.entities.routeServerMember.query.byNetwork({ network: "000001" }).go()).data;
+
+  it("is read once, then only for members it has not seen, and anew once a refresh changed it", async () => {
+    const deps = depsWith(config());
+    const cache = new PolicyDataCache();
+    const limitsOf = async (items: Awaited<ReturnType<typeof itemsNow>>) => {
+      const data = await loadPolicyData(stack.data, deps.config, items, { cache });
+      const item = items.find((i) => i.asn === 64500)!;
+      return {
+        reads: data.reads,
+        limits: withPolicyData(memberOf(item), item, deps.config, data).receiveLimit,
+      };
+    };
+
+    const cold = await limitsOf(await itemsNow());
+    // The record, the list of AS-EXAMPLE and the never-via list.
+    expect(cold.reads).toBe(3);
+    expect(await limitsOf(await itemsNow())).toEqual({ reads: 0, limits: cold.limits });
+
+    // A member never seen: its record and its list, nothing else.
+    await stack.data.entities.routeServerMember
+      .put({
+        network: "000001",
+        asn: 64501,
+        nodeId: "b1b2c3d4e5",
+        networkId: TEST_NETWORK_ID,
+        requestId: "6f1d7c1a-0000-4000-8000-000000000002",
+        ipv4: "192.0.2.21",
+        activation: "active",
+        updatedAt: clock.toISOString(),
+      })
+      .go();
+    expect((await limitsOf(await itemsNow())).reads).toBe(2);
+
+    // PeeringDB now says 100 IPv6 prefixes (the IPv4 limit is an admin's override, above): the
+    // refresh that stores it changes the generation.
+    const answer = (await (
+      await fetch(`${pdb.url}/api/net?asn=64500`, { headers: { authorization: `Api-Key ${API_KEY}` } })
+    ).json()) as { data: Record<string, unknown>[] };
+    answer.data[0]!.info_prefixes6 = 100;
+    pdb.setFault({ kind: "body", body: JSON.stringify(answer), path: /^\/api\/net\?/, count: 1 });
+    const report = await refreshPolicyData(deps, {
+      kind: "policy_data",
+      scope: "asn",
+      asn: 64500,
+      requestedAt: clock.toISOString(),
+    });
+    expect(report.lookups).toEqual([{ asn: 64500, ok: true, changed: true }]);
+    const after = await limitsOf(await itemsNow());
+    expect(after.limits).toEqual({ ipv4: 500, ipv6: 120 });
+    expect(after.reads).toBeGreaterThanOrEqual(5);
+  });
+
+  it("is not trusted by a reconcile that reads everything (the schedule, an admin)", async () => {
+    const deps = depsWith(config());
+    const cache = new PolicyDataCache();
+    const items = await itemsNow();
+    await loadPolicyData(stack.data, deps.config, items, { cache });
+    expect((await loadPolicyData(stack.data, deps.config, items, { cache })).reads).toBe(0);
+    expect((await loadPolicyData(stack.data, deps.config, items, { cache, full: true })).reads).toBe(5);
   });
 });

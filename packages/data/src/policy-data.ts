@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { gunzipSync, gzipSync } from "node:zlib";
 import type { IrrPrefixListItem, NeverViaListItem, PeeringDbRecordItem } from "./entities/policy-data.ts";
 import type { DataService } from "./service.ts";
@@ -67,4 +67,21 @@ export async function irrPrefixLists(
 
 export async function neverViaList(data: DataService): Promise<NeverViaListItem | null> {
   return (await data.entities.neverViaList.get({}).go()).data;
+}
+
+/** The current generation of the route servers' policy data ("none" before the first change). */
+export async function policyDataGeneration(data: DataService): Promise<string> {
+  const out = await data.entities.policyDataGeneration.get({}).go({ consistent: true });
+  return out.data?.generation ?? "none";
+}
+
+/**
+ * Marks the policy data changed, after the change was written: a reader that sees the new
+ * generation then also sees the new data. Every writer of data a route-server file is
+ * rendered from calls this when what it wrote differs for the renderer.
+ */
+export async function bumpPolicyDataGeneration(data: DataService, now: Date): Promise<string> {
+  const generation = `${now.toISOString()}~${randomUUID()}`;
+  await data.entities.policyDataGeneration.upsert({ generation, updatedAt: now.toISOString() }).go();
+  return generation;
 }

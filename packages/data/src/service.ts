@@ -12,7 +12,12 @@ import { ixNetworkEntity } from "./entities/ix-network.ts";
 import { joinRequestEntity } from "./entities/join-request.ts";
 import { localCredentialEntity } from "./entities/local-credential.ts";
 import { membershipEntity } from "./entities/membership.ts";
-import { irrPrefixListEntity, neverViaListEntity, peeringDbRecordEntity } from "./entities/policy-data.ts";
+import {
+  irrPrefixListEntity,
+  neverViaListEntity,
+  peeringDbRecordEntity,
+  policyDataGenerationEntity,
+} from "./entities/policy-data.ts";
 import { requestSlotEntity } from "./entities/request-slot.ts";
 import { routeServerMemberEntity } from "./entities/route-server-member.ts";
 import { routeServerStateEntity } from "./entities/route-server-state.ts";
@@ -50,6 +55,7 @@ export function createService(config: EntityConfig) {
       peeringDbRecord: peeringDbRecordEntity(config),
       neverViaList: neverViaListEntity(config),
       irrPrefixList: irrPrefixListEntity(config),
+      policyDataGeneration: policyDataGenerationEntity(config),
     },
     config,
   );

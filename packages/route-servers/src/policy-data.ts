@@ -2,11 +2,14 @@ import type { RuntimeConfig } from "@ztix/core";
 import {
   type DataService,
   decodeIrrLists,
+  type IrrLists,
   type IrrPrefixListItem,
   irrPrefixLists,
+  type NeverViaListItem,
   neverViaList,
   type PeeringDbRecordItem,
   peeringDbRecords,
+  policyDataGeneration,
   type RouteServerMemberItem,
 } from "@ztix/data";
 import type { MemberIrr, RouteServerMember } from "./member.ts";
@@ -18,34 +21,102 @@ export interface PolicyData {
   records: Map<number, PeeringDbRecordItem>;
   lists: Map<string, IrrPrefixListItem>;
   context: PolicyContext;
+  /** Decodes a stored list (a cache keeps decoded lists between reconciles). */
+  decode?: (list: IrrPrefixListItem) => IrrLists;
+  /** Items this load read from DynamoDB (records, lists, the never-via list). */
+  reads?: number;
+}
+
+/** What one generation of policy data held, as far as it was read. */
+class PolicyDataStore {
+  readonly records = new Map<number, PeeringDbRecordItem | null>();
+  readonly lists = new Map<string, IrrPrefixListItem | null>();
+  /** Undefined until read. */
+  never: NeverViaListItem | null | undefined;
+  private readonly decoded = new Map<string, { hash: string | undefined; lists: IrrLists }>();
+  constructor(readonly generation: string | undefined) {}
+
+  decode(list: IrrPrefixListItem): IrrLists {
+    const hit = this.decoded.get(list.target);
+    if (hit && hit.hash === list.hash) return hit.lists;
+    const lists = decodeIrrLists(list) ?? { ipv4: [], ipv6: [] };
+    this.decoded.set(list.target, { hash: list.hash, lists });
+    return lists;
+  }
+}
+
+/**
+ * The policy data of one worker process, kept between reconciles: every record and list read
+ * so far (and which were absent), under the generation it was read at. While the stored
+ * generation is unchanged only members never seen before cost a read; a new generation starts
+ * an empty store (a load still filling the old one cannot leak into it). A reconcile that
+ * wants the whole truth (the schedule, an admin) reads everything again.
+ */
+export class PolicyDataCache {
+  private store: PolicyDataStore | undefined;
+
+  storeFor(generation: string, full: boolean): PolicyDataStore {
+    if (full || this.store?.generation !== generation) this.store = new PolicyDataStore(generation);
+    return this.store;
+  }
+}
+
+function present<K, V>(map: ReadonlyMap<K, V | null>): Map<K, V> {
+  const out = new Map<K, V>();
+  for (const [k, v] of map) if (v) out.set(k, v);
+  return out;
 }
 
 /**
  * Reads what the members' files are rendered from besides their desired-state records: their
  * PeeringDB records and IRR lists (BatchGets of the distinct ASNs and IRR objects) and the
- * never-via-route-servers list. Read at every reconcile, so a refreshed record, a rebuilt list
- * or an override reaches BIRD by the same level-triggered path as a new member.
+ * never-via-route-servers list. A refreshed record, a rebuilt list or an override reaches BIRD
+ * by the same level-triggered path as a new member. With a `cache` whose generation is still
+ * the stored one, only ASNs and objects it has never seen are read (`full` reads all again).
  */
 export async function loadPolicyData(
   data: DataService,
   config: RuntimeConfig,
   items: readonly RouteServerMemberItem[],
+  options: { cache?: PolicyDataCache; full?: boolean } = {},
 ): Promise<PolicyData> {
+  // The generation is read before the data: a change written after this read bumps it again,
+  // and the reconcile queued after that bump reads anew.
+  const store = options.cache
+    ? options.cache.storeFor(await policyDataGeneration(data), options.full === true)
+    : new PolicyDataStore(undefined);
+  const first = store.never === undefined;
+  let reads = 0;
+
+  const asns = [...new Set(items.map((i) => i.asn))].filter((asn) => !store.records.has(asn));
   const [records, never] = await Promise.all([
-    peeringDbRecords(
-      data,
-      items.map((i) => i.asn),
-    ),
-    neverViaList(data),
+    asns.length > 0 ? peeringDbRecords(data, asns) : new Map<number, PeeringDbRecordItem>(),
+    first ? neverViaList(data) : Promise.resolve(store.never ?? null),
   ]);
-  let lists = new Map<string, IrrPrefixListItem>();
+  for (const asn of asns) store.records.set(asn, records.get(asn) ?? null);
+  store.never = never;
+  reads += asns.length + (first ? 1 : 0);
+
   if (config.route_server_policy.irr.mode !== "off") {
-    const targets = items.flatMap(
-      (i) => resolveIrrTargets(i.asn, i, peeringDbFacts(records.get(i.asn))).targets,
+    const targets = new Set(
+      items.flatMap(
+        (i) => resolveIrrTargets(i.asn, i, peeringDbFacts(store.records.get(i.asn) ?? undefined)).targets,
+      ),
     );
-    lists = await irrPrefixLists(data, targets);
+    const missing = [...targets].filter((t) => !store.lists.has(t));
+    if (missing.length > 0) {
+      const lists = await irrPrefixLists(data, missing);
+      for (const t of missing) store.lists.set(t, lists.get(t) ?? null);
+      reads += missing.length;
+    }
   }
-  return { records, lists, context: never?.asns?.length ? { neverViaRouteServers: never.asns } : {} };
+  return {
+    reads,
+    records: present(store.records),
+    lists: present(store.lists),
+    context: never?.asns?.length ? { neverViaRouteServers: never.asns } : {},
+    decode: (list) => store.decode(list),
+  };
 }
 
 /** A family's prefixes across several IRR objects, canonical and de-duplicated. */
@@ -75,7 +146,8 @@ export function withPolicyData(
   const { targets } = resolveIrrTargets(item.asn, item, facts);
   const built = targets.map((t) => data.lists.get(t)).filter((l) => l?.listsGz !== undefined);
   if (built.length === 0) return out;
-  const decoded = built.map((l) => decodeIrrLists(l!)!);
+  const decode = data.decode ?? ((l: IrrPrefixListItem) => decodeIrrLists(l)!);
+  const decoded = built.map((l) => decode(l!));
   const irr: MemberIrr = {
     ...(targets.length === 1 ? { asSet: targets[0] } : {}),
     ipv4: union(decoded.map((d) => d.ipv4)),

@@ -19,7 +19,7 @@ import { tryAcquireLease } from "./lease.ts";
 import { type RouteServerMember, routeServerMemberSchema } from "./member.ts";
 import { DIGEST_FILE_NAME, memberFileName } from "./names.ts";
 import { type ApplyTarget, planApply, runsTarget } from "./plan.ts";
-import { loadPolicyData, withPolicyData } from "./policy-data.ts";
+import { loadPolicyData, type PolicyDataCache, withPolicyData } from "./policy-data.ts";
 import { extendApplyGuard, loadState, patchState, takeApplyGuard } from "./state-store.ts";
 
 export interface ReconcileDeps {
@@ -29,6 +29,8 @@ export interface ReconcileDeps {
   connections: RouteServerConnections;
   log: Logger;
   now: () => Date;
+  /** The process's policy data between reconciles (absent: read it all every time). */
+  policyCache?: PolicyDataCache;
 }
 
 /**
@@ -83,6 +85,8 @@ export interface ReconcileOptions {
   requestedAt?: string;
   /** Compute and return the difference without changing anything. */
   dryRun?: boolean;
+  /** Read all policy data again rather than trust the process's cache (the schedule, admins). */
+  fullRead?: boolean;
   hooks?: ApplyHooks;
 }
 
@@ -139,11 +143,12 @@ export async function reconcileRouteServer(
     timings[name] = Math.round(t - mark);
     mark = t;
   };
-  const [{ desired, items, invalid }, syncs] = await Promise.all([
-    loadDesired(deps, rs),
+  const [{ desired, items, invalid, loadTimings }, syncs] = await Promise.all([
+    loadDesired(deps, rs, options.fullRead === true),
     syncsOfRouteServer(deps.data, routeServerId),
   ]);
   lap("load_ms");
+  Object.assign(timings, loadTimings);
   const syncByRequest = new Map(syncs.map((s) => [s.requestId, s]));
   // An active member whose file BIRD refused keeps its previous file until the file changes.
   const leaveAlone = new Set(invalid.map((r) => r.fileName));
@@ -252,14 +257,26 @@ export async function reconcileRouteServer(
 }
 
 /** The members every network the route server serves should have there, rendered. */
-async function loadDesired(deps: ReconcileDeps, rs: RouteServerConfig) {
+async function loadDesired(deps: ReconcileDeps, rs: RouteServerConfig, fullRead: boolean) {
+  let mark = performance.now();
+  const lap = () => {
+    const t = performance.now();
+    const ms = Math.round(t - mark);
+    mark = t;
+    return ms;
+  };
   const networks = servedNetworks(deps.config, rs);
   const perNetwork = await Promise.all(networks.map((n) => desiredMembersOfNetwork(deps.data, n.suffix)));
   const members: RouteServerMember[] = [];
   const items = new Map<string, RouteServerMemberItem>();
   const invalid: RejectedMember[] = [];
   const all = perNetwork.flat();
-  const policyData = await loadPolicyData(deps.data, deps.config, all);
+  const membersMs = lap();
+  const policyData = await loadPolicyData(deps.data, deps.config, all, {
+    ...(deps.policyCache ? { cache: deps.policyCache } : {}),
+    full: fullRead,
+  });
+  const policyMs = lap();
   for (const item of all) {
     const parsed = routeServerMemberSchema.safeParse(
       withPolicyData(memberOf(item), item, deps.config, policyData),
@@ -276,7 +293,14 @@ async function loadDesired(deps: ReconcileDeps, rs: RouteServerConfig) {
     members.push(parsed.data);
     items.set(fileName, item);
   }
-  return { desired: buildDesiredTree(deps.config, rs, members, policyData.context), items, invalid };
+  const desired = buildDesiredTree(deps.config, rs, members, policyData.context);
+  const loadTimings = {
+    members_ms: membersMs,
+    policy_data_ms: policyMs,
+    render_ms: lap(),
+    policy_data_reads: policyData.reads ?? 0,
+  };
+  return { desired, items, invalid, loadTimings };
 }
 
 /** A desired-state record as the renderer takes it, before its policy data is filled in. */

@@ -14,7 +14,7 @@ import { documentClient, dynamoClient, fileSecretStore, s3Client, sqsClient } fr
 import { createLogger, type RuntimeConfig, type RuntimeConfigInput, runtimeConfigSchema } from "@ztix/core";
 import { createRequest, createService, type DataService, type JoinRequestItem } from "@ztix/data";
 import { bootstrapResources, startDynamoDbLocal, startFauxqsServer } from "@ztix/local-stack";
-import { RouteServerConnections } from "@ztix/route-servers";
+import { PolicyDataCache, RouteServerConnections } from "@ztix/route-servers";
 import { createControllerProvider, runPreflight } from "@ztix/zerotier";
 import { startControllerEmulator } from "@ztix/zerotier-emulator";
 import { sharedProvider, type WorkerDeps } from "../../../worker/src/deps.ts";
@@ -124,6 +124,7 @@ export async function startProvisioningStack(options: {
       sqs,
       queueUrl: created.queueUrl,
       connections: new RouteServerConnections(secrets),
+      policyCache: new PolicyDataCache(),
       // ZTIX_BENCH_LOG=1 shows the worker's own log lines (per-stage timings of each reconcile).
       log: process.env.ZTIX_BENCH_LOG
         ? createLogger({ level: "info", sink: (l) => process.stderr.write(`${l}\n`) })

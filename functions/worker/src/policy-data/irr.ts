@@ -1,4 +1,4 @@
-import { decodeIrrLists, encodeIrrLists, type IrrPrefixListItem } from "@ztix/data";
+import { bumpPolicyDataGeneration, decodeIrrLists, encodeIrrLists, type IrrPrefixListItem } from "@ztix/data";
 import { expandPrefixes, IrrError, isIrrError, normalizeSources } from "@ztix/irr";
 import type { WorkerDeps } from "../deps.ts";
 import { failureFields, refreshPolicy, successFields } from "./refresh-state.ts";
@@ -86,10 +86,13 @@ export async function refreshIrrList(
         .patch({ target })
         .remove([...remove])
         .go();
+    // New prefixes, or good lists again after stale ones (the file says which it has).
+    const changed = before?.hash !== encoded.hash || before?.stale === true;
+    if (changed) await bumpPolicyDataGeneration(deps.data, deps.now());
     return {
       target,
       ok: true,
-      changed: before?.hash !== encoded.hash,
+      changed,
       count4: built.ipv4.length,
       count6: built.ipv6.length,
       durationMs: built.durationMs,
@@ -97,9 +100,11 @@ export async function refreshIrrList(
   } catch (e) {
     if (!isIrrError(e)) throw e;
     const fields = failureFields(before, deps.now(), e, policy);
-    await deps.data.entities.irrPrefixList
-      .upsert({ target, ...fields, stale: before?.listsGz !== undefined })
-      .go();
+    const stale = before?.listsGz !== undefined;
+    await deps.data.entities.irrPrefixList.upsert({ target, ...fields, stale }).go();
+    // Last good lists now marked stale: their members' files say so.
+    const newlyStale = stale && before?.stale !== true;
+    if (newlyStale) await bumpPolicyDataGeneration(deps.data, deps.now());
     deps.log.warn("IRR build failed; the last good list stays", {
       target,
       code: e.code,
@@ -107,7 +112,7 @@ export async function refreshIrrList(
       hasLastGood: before?.listsGz !== undefined,
       nextRefreshAt: fields.nextRefreshAt,
     });
-    return { target, ok: false, changed: false, errorCode: e.code };
+    return { target, ok: false, changed: newlyStale, errorCode: e.code };
   }
 }
 

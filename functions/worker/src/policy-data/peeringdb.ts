@@ -1,5 +1,5 @@
 import type { PeeringDbRecordItem } from "@ztix/data";
-import { peeringDbRecord } from "@ztix/data";
+import { bumpPolicyDataGeneration, peeringDbRecord } from "@ztix/data";
 import {
   createPeeringDbClient,
   isPeeringDbError,
@@ -94,6 +94,7 @@ export async function refreshPeeringDbRecord(
       : []),
   ];
   if (stale.length > 0) await deps.data.entities.peeringDbRecord.patch({ asn }).remove(stale).go();
+  if (changed) await bumpPolicyDataGeneration(deps.data, deps.now());
   return { asn, ok: true, changed };
 }
 
@@ -122,5 +123,6 @@ export async function refreshNeverVia(
       .go();
   }
   const changed = JSON.stringify(before?.asns ?? []) !== JSON.stringify(asns);
+  if (changed) await bumpPolicyDataGeneration(deps.data, deps.now());
   return { ok: true, changed, count: asns.length };
 }

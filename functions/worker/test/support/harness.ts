@@ -3,7 +3,7 @@ import { enqueueProvisioningJob, fileSecretStore } from "@ztix/aws";
 import { createLogger, type RuntimeConfig } from "@ztix/core";
 import { createRequest, getRequest, type JoinRequestItem, transitionRequest } from "@ztix/data";
 import { waitFor } from "@ztix/local-stack";
-import { RouteServerConnections } from "@ztix/route-servers";
+import { PolicyDataCache, RouteServerConnections } from "@ztix/route-servers";
 import { createControllerProvider } from "@ztix/zerotier";
 import { type ControllerEmulator, freshEmulator } from "@ztix/zerotier-emulator";
 import { controllerTestConfig } from "../../../../packages/zerotier/test/support/config.ts";
@@ -16,6 +16,8 @@ export interface Harness {
   config: RuntimeConfig;
   deps: WorkerDeps;
   metrics: string[];
+  /** The worker's latest log lines (info and up), for a failing test to show what happened. */
+  recentLogs: string[];
   networkId: string;
   stop(): Promise<void>;
 }
@@ -30,6 +32,11 @@ export async function workerHarness(
   const config = controllerTestConfig(emu, configOverrides);
   const secrets = fileSecretStore(stack.secretsPath);
   const metrics: string[] = [];
+  const recentLogs: string[] = [];
+  const remember = (line: string) => {
+    recentLogs.push(line.length > 600 ? `${line.slice(0, 600)}…` : line);
+    if (recentLogs.length > 200) recentLogs.splice(0, recentLogs.length - 200);
+  };
   const provider = sharedProvider(() => createControllerProvider(config.controller, secrets));
   const deps: WorkerDeps = {
     config,
@@ -39,11 +46,12 @@ export async function workerHarness(
     sqs: stack.sqs,
     queueUrl: stack.queueUrl,
     connections: new RouteServerConnections(secrets),
+    policyCache: new PolicyDataCache(),
     log: process.env.ZTIX_TEST_LOG
       ? createLogger({
           level: (process.env.ZTIX_TEST_LOG as "debug" | "info") === "debug" ? "debug" : "info",
         })
-      : createLogger({ level: "error", sink: () => undefined }),
+      : createLogger({ level: "info", sink: remember }),
     now: () => new Date(),
     retry: { attempts: 3, baseDelayMs: 2, maxDelayMs: 10 },
     // Jobs that wait come back quickly: a dependency brought back is seen within seconds.
@@ -56,6 +64,7 @@ export async function workerHarness(
     config,
     deps,
     metrics,
+    recentLogs,
     networkId: `${emu.address}${config.networks[0]!.suffix}`,
     async stop() {
       await deps.connections.closeAll();
@@ -117,13 +126,29 @@ export const jobFor = (r: JoinRequestItem) => ({
   correlationId: r.correlationId,
 });
 
-/** Waits until the request reaches one of `statuses`. */
+/**
+ * Waits until the request reaches one of `statuses`. On a timeout the error shows where the
+ * request stands and the worker's latest log lines, so a failure on CI explains itself.
+ */
 export async function waitForStatus(h: Harness, requestId: string, statuses: string[], timeoutMs = 20_000) {
-  await waitFor(
-    async () => statuses.includes((await getRequest(h.stack.data, requestId))?.status ?? ""),
-    timeoutMs,
-    `request ${statuses.join("/")}`,
-  );
+  try {
+    await waitFor(
+      async () => statuses.includes((await getRequest(h.stack.data, requestId))?.status ?? ""),
+      timeoutMs,
+      `request ${statuses.join("/")}`,
+    );
+  } catch (e) {
+    const now = await getRequest(h.stack.data, requestId).catch((r: unknown) => `unreadable: ${r}`);
+    const { status, waitingOn, waitingReason, lastErrorCode, waitToken } = (now ??
+      {}) as Partial<JoinRequestItem>;
+    const where =
+      typeof now === "string"
+        ? now
+        : JSON.stringify({ status, waitingOn, waitingReason, lastErrorCode, waitToken });
+    throw new Error(
+      `${(e as Error).message}; request ${requestId} is ${where}\n${h.recentLogs.slice(-40).join("\n")}`,
+    );
+  }
   return (await getRequest(h.stack.data, requestId))!;
 }
 

@@ -67,6 +67,27 @@ export const neverViaListEntity = (config: EntityConfig) =>
 export type NeverViaListItem = EntityItem<ReturnType<typeof neverViaListEntity>>;
 
 /**
+ * Changes whenever stored data that route-server files are rendered from changes (a PeeringDB
+ * figure, an IRR list, the never-via list). A warm worker keeps that data between reconciles
+ * and re-reads it only when this differs, so a reconcile for one new member reads one item
+ * here instead of every member's records.
+ */
+export const policyDataGenerationEntity = (config: EntityConfig) =>
+  new Entity(
+    {
+      model: { entity: "policyDataGeneration", version: "1", service },
+      attributes: {
+        generation: { type: "string", required: true },
+        updatedAt: { type: "string", required: true },
+      },
+      indexes: {
+        singleton: { pk: { field: "pk", composite: [] }, sk: { field: "sk", composite: [] } },
+      },
+    },
+    config,
+  );
+
+/**
  * The prefixes one IRR object (an as-set or an ASN) expands to, as bgpq4 built them last time
  * it succeeded. Lists are stored gzip-compressed (10,000 IPv4 prefixes are ~150 KB as JSON and
  * ~30 KB compressed, well inside DynamoDB's 400 KB item limit). A failed build keeps the last
