@@ -606,6 +606,7 @@ describe.skipIf(!liveLab)("the operator's view of a membership on a real route s
       username: "gina",
       asns: [{ asn: 64501, name: "Lab A" }],
     });
+    await seedLocalAccount(stack.data, { username: "hank-admin", isAdmin: true });
     const [a, b] = labMembers as [LgMemberSpec, LgMemberSpec];
     requestId = await seedActiveMember(stack.data, {
       asn: a.asn,
@@ -745,6 +746,41 @@ describe.skipIf(!liveLab)("the operator's view of a membership on a real route s
       // Other members' routes carry no accepted/filtered verdict: that is the sender's business.
       expect(await received.getByText("Accepted", { exact: true }).count()).toBe(0);
       expect(await captureScreen(page, "member-live-bird")).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  }, 120_000);
+  it("shows an admin the same live sessions and looking glass on the request's admin page", async () => {
+    const context = await browser.newContext({ viewport: WIDTHS.large });
+    try {
+      const page = await context.newPage();
+      await page.goto(`${web.origin}/login`);
+      await page.getByLabel("Username").fill("hank-admin");
+      await page.getByLabel("Password").fill(PASSWORD);
+      await page.getByRole("button", { name: "Sign in", exact: true }).click();
+      await page.waitForURL(/\/(dashboard|admin\/requests)/);
+      const asked: string[] = [];
+      page.on("request", (r) => {
+        if (/\/(sessions|looking-glass)/.test(r.url())) asked.push(new URL(r.url()).pathname);
+      });
+      await page.goto(`${web.origin}/admin/requests/${requestId}`);
+
+      const live = page.getByRole("region", { name: "BGP sessions, live" });
+      const rs = live.locator('[data-route-server="lg-rs"]');
+      await rs.getByText("Applied: the route server has the member's sessions").waitFor({ timeout: 45_000 });
+      for (const family of ["ipv4", "ipv6"]) {
+        await rs.locator(`[data-family="${family}"]`).getByText("Established", { exact: true }).waitFor();
+      }
+      const glass = page.getByRole("region", { name: "Looking glass" });
+      await glass.getByLabel("Show").selectOption("filtered");
+      await glass.getByRole("button", { name: "Show routes" }).click();
+      const filtered = glass.getByRole("region", {
+        name: "Routes of the member that were filtered on lg-rs",
+      });
+      await filtered.getByText("203.0.113.0/25", { exact: true }).waitFor({ timeout: 30_000 });
+      // Read through the admin routes, never the operator's.
+      expect(asked.length).toBeGreaterThan(0);
+      expect(asked.every((p) => p.startsWith("/api/v1/admin/requests/"))).toBe(true);
     } finally {
       await context.close();
     }

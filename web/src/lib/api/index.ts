@@ -40,6 +40,13 @@ function detail(body: Record<string, unknown>): RequestDetail {
   };
 }
 
+/** Who reads a request's peering: its operator, or an admin (through the admin routes). */
+export type Viewer = "operator" | "admin";
+
+function peeringBase(as: Viewer, id: string): string {
+  return `${as === "admin" ? "/admin" : ""}/requests/${encodeURIComponent(id)}`;
+}
+
 export const api = {
   /** The signed-in user, or null when signed out. */
   async me(): Promise<Me | null> {
@@ -88,23 +95,27 @@ export const api = {
     );
   },
 
-  // A member's own peering: snippets, policy, live sessions, looking glass (404 for others' requests).
-  snippets: (id: string) => request<RequestSnippets>("GET", `/requests/${encodeURIComponent(id)}/snippets`),
+  // A member's own peering: snippets, policy, live sessions, looking glass (404 for others'
+  // requests). Admins read any request's through the same calls with `as: "admin"`.
+  snippets: (id: string, as: Viewer = "operator") =>
+    request<RequestSnippets>("GET", `${peeringBase(as, id)}/snippets`),
   policy: (id: string) => request<MemberPolicy>("GET", `/requests/${encodeURIComponent(id)}/policy`),
-  sessions: (id: string) => request<MemberSessions>("GET", `/requests/${encodeURIComponent(id)}/sessions`),
-  refreshSessions: (id: string) =>
-    request<unknown>("POST", `/requests/${encodeURIComponent(id)}/sessions/refresh`, {}),
-  lookingGlass: (id: string, query: { route_server_id: string; view: LookingGlassView; prefix?: string }) =>
+  sessions: (id: string, as: Viewer = "operator") =>
+    request<MemberSessions>("GET", `${peeringBase(as, id)}/sessions`),
+  refreshSessions: (id: string, as: Viewer = "operator") =>
+    request<unknown>("POST", `${peeringBase(as, id)}/sessions/refresh`, {}),
+  lookingGlass: (
+    id: string,
+    query: { route_server_id: string; view: LookingGlassView; prefix?: string },
+    as: Viewer = "operator",
+  ) =>
     request<{ query_id: string; status: LookingGlassResult["status"] }>(
       "POST",
-      `/requests/${encodeURIComponent(id)}/looking-glass`,
+      `${peeringBase(as, id)}/looking-glass`,
       query,
     ),
-  lookingGlassResult: (id: string, queryId: string) =>
-    request<LookingGlassResult>(
-      "GET",
-      `/requests/${encodeURIComponent(id)}/looking-glass/${encodeURIComponent(queryId)}`,
-    ),
+  lookingGlassResult: (id: string, queryId: string, as: Viewer = "operator") =>
+    request<LookingGlassResult>("GET", `${peeringBase(as, id)}/looking-glass/${encodeURIComponent(queryId)}`),
 
   async adminRequests(filters: AdminFilters): Promise<Page<RequestSummary>> {
     return page(await request("GET", `/admin/requests${query({ ...filters })}`), "requests");
