@@ -42,14 +42,21 @@ export function buildDesiredTree(
   rs: RouteServerConfig,
   members: readonly RouteServerMember[],
   context: PolicyContext = {},
+  renderFile: (member: RouteServerMember) => DesiredFile = (m) => renderDesiredFile(m, config),
 ): DesiredTree {
   const policyText = renderPolicy(rs, config.route_server_policy, servedNetworks(config, rs), context);
   const files = new Map<string, DesiredFile>();
   for (const member of members) {
-    const rendered = renderMember(member, config.route_server_policy);
-    files.set(rendered.fileName, { ...rendered, member, hash: sha256Hex(rendered.text) });
+    const file = renderFile(member);
+    files.set(file.fileName, file);
   }
   return { policyText, policyHash: sha256Hex(policyText), members: files };
+}
+
+/** One member's file and its hash. It depends on the member and the policy only, not on the route server. */
+export function renderDesiredFile(member: RouteServerMember, config: RuntimeConfig): DesiredFile {
+  const rendered = renderMember(member, config.route_server_policy);
+  return { ...rendered, member, hash: sha256Hex(rendered.text) };
 }
 
 /**

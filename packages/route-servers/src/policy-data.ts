@@ -12,6 +12,7 @@ import {
   policyDataGeneration,
   type RouteServerMemberItem,
 } from "@ztix/data";
+import type { DesiredFile } from "./desired.ts";
 import type { MemberIrr, RouteServerMember } from "./member.ts";
 import { peeringDbFacts, resolveIrrTargets, resolveMaxPrefix } from "./policy-inputs.ts";
 import type { PolicyContext } from "./render/policy.ts";
@@ -25,6 +26,18 @@ export interface PolicyData {
   decode?: (list: IrrPrefixListItem) => IrrLists;
   /** Items this load read from DynamoDB (records, lists, the never-via list). */
   reads?: number;
+  /** Members rendered under this generation, by file name (a cache keeps them between reconciles). */
+  renders?: Map<string, MemberRender>;
+}
+
+/**
+ * A member's validated data and rendered file, and the desired-state record they were made
+ * from: while the record and the policy data's generation are unchanged, so is the file.
+ */
+export interface MemberRender {
+  recordKey: string;
+  member: RouteServerMember;
+  file?: DesiredFile;
 }
 
 /** What one generation of policy data held, as far as it was read. */
@@ -34,6 +47,7 @@ class PolicyDataStore {
   /** Undefined until read. */
   never: NeverViaListItem | null | undefined;
   private readonly decoded = new Map<string, { hash: string | undefined; lists: IrrLists }>();
+  readonly renders = new Map<string, MemberRender>();
   constructor(readonly generation: string | undefined) {}
 
   decode(list: IrrPrefixListItem): IrrLists {
@@ -116,6 +130,7 @@ export async function loadPolicyData(
     lists: present(store.lists),
     context: never?.asns?.length ? { neverViaRouteServers: never.asns } : {},
     decode: (list) => store.decode(list),
+    ...(options.cache ? { renders: store.renders } : {}),
   };
 }
 

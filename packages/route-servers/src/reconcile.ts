@@ -14,7 +14,7 @@ import { ApplyError, type ApplyHooks, applyToRouteServer } from "./apply.ts";
 import { parseBoxState, readBoxCommand } from "./box/read.ts";
 import type { BoxState } from "./box/state.ts";
 import type { RouteServerConnections } from "./connections.ts";
-import { buildDesiredTree, type DesiredTree, servedNetworks } from "./desired.ts";
+import { buildDesiredTree, type DesiredTree, renderDesiredFile, servedNetworks } from "./desired.ts";
 import { tryAcquireLease } from "./lease.ts";
 import { type RouteServerMember, routeServerMemberSchema } from "./member.ts";
 import { DIGEST_FILE_NAME, memberFileName } from "./names.ts";
@@ -75,6 +75,8 @@ export interface ReconcileOutcome {
   dropped: string[];
   /** `configure timeout` commands sent to BIRD by this reconcile. */
   configures: number;
+  /** Member files rendered anew (the rest came from the process's cache). */
+  rendered?: number;
   observedAt?: string;
   revision?: number;
   durationMs: number;
@@ -143,7 +145,7 @@ export async function reconcileRouteServer(
     timings[name] = Math.round(t - mark);
     mark = t;
   };
-  const [{ desired, items, invalid, loadTimings }, syncs] = await Promise.all([
+  const [{ desired, items, invalid, loadTimings, rendered }, syncs] = await Promise.all([
     loadDesired(deps, rs, options.fullRead === true),
     syncsOfRouteServer(deps.data, routeServerId),
   ]);
@@ -169,7 +171,7 @@ export async function reconcileRouteServer(
     policy: plan.policyText !== undefined,
     birdBehind: !runsTarget(box, plan.digest, plan.required, plan.allowed),
   };
-  if (options.dryRun) return done({ ...base, status: "dry_run", diff, observedAt });
+  if (options.dryRun) return done({ ...base, status: "dry_run", diff, observedAt, rendered });
 
   let applied = {
     target: plan,
@@ -237,6 +239,7 @@ export async function reconcileRouteServer(
     rejected,
     dropped,
     configures: applied.configures,
+    rendered,
     observedAt,
     revision,
   });
@@ -277,11 +280,23 @@ async function loadDesired(deps: ReconcileDeps, rs: RouteServerConfig, fullRead:
     full: fullRead,
   });
   const policyMs = lap();
+  // Members whose record is unchanged since they were rendered under this generation keep
+  // their file: at 2,000 members with IRR lists a full render is about a second of CPU.
+  const renders = policyData.renders;
+  const keyOf = new Map<RouteServerMember, string>();
+  let rendered = 0;
   for (const item of all) {
+    const fileName = memberFileName({ asn: item.asn, network: item.network, nodeId: item.nodeId });
+    const recordKey = renders ? recordKeyOf(item) : "";
+    const hit = renders?.get(fileName);
+    if (hit && hit.recordKey === recordKey) {
+      members.push(hit.member);
+      items.set(fileName, item);
+      continue;
+    }
     const parsed = routeServerMemberSchema.safeParse(
       withPolicyData(memberOf(item), item, deps.config, policyData),
     );
-    const fileName = memberFileName({ asn: item.asn, network: item.network, nodeId: item.nodeId });
     if (!parsed.success) {
       invalid.push({
         item,
@@ -292,15 +307,32 @@ async function loadDesired(deps: ReconcileDeps, rs: RouteServerConfig, fullRead:
     }
     members.push(parsed.data);
     items.set(fileName, item);
+    if (renders) {
+      renders.set(fileName, { recordKey, member: parsed.data });
+      keyOf.set(parsed.data, fileName);
+    }
   }
-  const desired = buildDesiredTree(deps.config, rs, members, policyData.context);
+  const desired = buildDesiredTree(deps.config, rs, members, policyData.context, (member) => {
+    const memo = renders?.get(keyOf.get(member) ?? memberFileName(member));
+    if (memo?.member === member && memo.file) return memo.file;
+    rendered += 1;
+    const file = renderDesiredFile(member, deps.config);
+    if (memo?.member === member) memo.file = file;
+    return file;
+  });
   const loadTimings = {
     members_ms: membersMs,
     policy_data_ms: policyMs,
     render_ms: lap(),
     policy_data_reads: policyData.reads ?? 0,
+    members_rendered: rendered,
   };
-  return { desired, items, invalid, loadTimings };
+  return { desired, items, invalid, loadTimings, rendered };
+}
+
+/** The record's content, whatever order its attributes came back in. */
+function recordKeyOf(item: RouteServerMemberItem): string {
+  return JSON.stringify(Object.entries(item).sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)));
 }
 
 /** A desired-state record as the renderer takes it, before its policy data is filled in. */

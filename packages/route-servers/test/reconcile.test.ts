@@ -13,6 +13,7 @@ import {
   isReconcileWait,
   memberFileName,
   memberProtocolName,
+  PolicyDataCache,
   RouteServerConnections,
   reconcileRouteServer,
 } from "../src/index.ts";
@@ -404,5 +405,28 @@ describe.skipIf(!present)("reconciling route servers to the desired state", () =
     const e = await lab.reconcile("rs-g").catch((x: unknown) => x);
     expect(e).toMatchObject({ code: "ssh_host_key_mismatch" });
     expect(readdirSync(membersDir("rs-g"))).toEqual([]);
+  });
+  it("renders again only the members whose record changed, when a warm cache is kept", async () => {
+    const host = await lab.addHost("rs-h");
+    const deps = lab.deps({ policyCache: new PolicyDataCache() });
+    const cold = await reconcileRouteServer(deps, host.config.id);
+    expect(cold.status).toBe("applied");
+    const all = cold.carried.length + cold.rejected.length;
+    expect(cold.rendered).toBe(all);
+    // Nothing changed: nothing rendered, nothing applied.
+    expect(await reconcileRouteServer(deps, host.config.id)).toMatchObject({
+      status: "in_sync",
+      rendered: 0,
+    });
+    // One new member: one file rendered, and it reaches BIRD.
+    await lab.putMember({ asn: 64590, nodeId: "c000000090", host: 90 });
+    const one = await reconcileRouteServer(deps, host.config.id);
+    expect(one).toMatchObject({ status: "applied", rendered: 1, configures: 1 });
+    expect(one.diff?.added).toEqual([
+      memberFileName({ asn: 64590, network: NET_A.suffix, nodeId: "c000000090" }),
+    ]);
+    // Without the cache every member is rendered, and the same tree results.
+    const uncached = await reconcileRouteServer(lab.deps(), host.config.id);
+    expect(uncached).toMatchObject({ status: "in_sync", rendered: all + 1 });
   });
 });
