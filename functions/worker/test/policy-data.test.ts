@@ -1,21 +1,15 @@
-import { fileSecretStore } from "@ztix/aws";
-import { createLogger, type RuntimeConfig } from "@ztix/core";
+import type { RuntimeConfig } from "@ztix/core";
 import { irrPrefixLists, peeringDbRecord, routeServerState } from "@ztix/data";
 import { DEMO_RPSL, startWhoisStandIn, type WhoisStandIn } from "@ztix/irr/stand-in";
 import { type PeeringDbStandIn, startPeeringDbStandIn } from "@ztix/peeringdb/stand-in";
-import {
-  loadPolicyData,
-  memberOf,
-  PolicyDataCache,
-  RouteServerConnections,
-  withPolicyData,
-} from "@ztix/route-servers";
+import { loadPolicyData, memberOf, PolicyDataCache, withPolicyData } from "@ztix/route-servers";
 import { setPolicyOverride } from "@ztix/workflow";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { TEST_NETWORK_ID, testConfig } from "../../../test/support/config.ts";
 import { type TestStack, testStack } from "../../../test/support/stack.ts";
 import type { WorkerDeps } from "../src/deps.ts";
 import { refreshPolicyData } from "../src/policy-data/job.ts";
+import { depsWithoutController } from "./support/deps.ts";
 
 const API_KEY = "pdb-test-key-0123456789";
 const REQUEST_ID = "6f1d7c1a-0000-4000-8000-000000000001";
@@ -55,20 +49,7 @@ function config(overrides: { irrTimeout?: number } = {}): RuntimeConfig {
 }
 
 function depsWith(cfg: RuntimeConfig): WorkerDeps {
-  const secrets = fileSecretStore(stack.secretsPath);
-  return {
-    config: cfg,
-    data: stack.data,
-    secrets,
-    provider: () => {
-      throw new Error("the policy-data job never talks to the controller");
-    },
-    sqs: stack.sqs,
-    queueUrl: stack.queueUrl,
-    connections: new RouteServerConnections(secrets),
-    log: createLogger({ level: "error", sink: () => undefined }),
-    now: () => clock,
-  };
+  return depsWithoutController(stack, cfg, { now: () => clock });
 }
 
 async function seedMember(asn: number, nodeId: string) {

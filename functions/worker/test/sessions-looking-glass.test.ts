@@ -1,21 +1,10 @@
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileSecretStore } from "@ztix/aws";
-import {
-  type CollectSessionsJob,
-  createLogger,
-  type RouteServerConfig,
-  type RuntimeConfig,
-} from "@ztix/core";
+import type { CollectSessionsJob, RouteServerConfig, RuntimeConfig } from "@ztix/core";
 import { statusEntities } from "@ztix/data";
 import { freePort, type SshdInstance, sshdPresent, startSshd } from "@ztix/local-stack";
-import {
-  infoSentences,
-  LookingGlass,
-  RouteServerConnections,
-  rejectReasonSentences,
-} from "@ztix/route-servers";
+import { infoSentences, LookingGlass, rejectReasonSentences } from "@ztix/route-servers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { birdc } from "../../../packages/route-servers/test/support/bird.ts";
 import {
@@ -35,6 +24,7 @@ import type { WorkerDeps } from "../src/deps.ts";
 import { handleDeadLetter } from "../src/dlq.ts";
 import { type Poller, startPoller } from "../src/poller.ts";
 import { collectSessions } from "../src/sessions/collect.ts";
+import { depsWithoutController } from "./support/deps.ts";
 
 /**
  * Sessions and the looking glass end to end on real components: a route-server BIRD with
@@ -151,22 +141,7 @@ describe.skipIf(!present)("BGP sessions and the looking glass, collected by the 
         },
       ],
     });
-    const secrets = fileSecretStore(stack.secretsPath);
-    deps = {
-      config,
-      data: stack.data,
-      secrets,
-      provider: () => {
-        throw new Error("no controller in this test");
-      },
-      sqs: stack.sqs,
-      queueUrl: stack.queueUrl,
-      connections: new RouteServerConnections(secrets),
-      log: process.env.ZTIX_TEST_LOG
-        ? createLogger({ level: "info" })
-        : createLogger({ level: "error", sink: () => undefined }),
-      now: () => new Date(),
-    };
+    deps = depsWithoutController(stack, config);
     const world = actors(stack, { config });
     for (const m of members) {
       req[m.name] = await seedActiveMember(stack.data, {
@@ -505,20 +480,7 @@ describe("session and looking-glass jobs without a route server to read", () => 
   let deps: WorkerDeps;
   beforeAll(async () => {
     stack = await testStack();
-    const secrets = fileSecretStore(stack.secretsPath);
-    deps = {
-      config: testConfig(),
-      data: stack.data,
-      secrets,
-      provider: () => {
-        throw new Error("no controller in this test");
-      },
-      sqs: stack.sqs,
-      queueUrl: stack.queueUrl,
-      connections: new RouteServerConnections(secrets),
-      log: createLogger({ level: "error", sink: () => undefined }),
-      now: () => new Date(),
-    };
+    deps = depsWithoutController(stack, testConfig());
   });
   const message = (body: unknown) => ({ messageId: "m1", body: JSON.stringify(body), receiveCount: 1 });
 

@@ -81,7 +81,8 @@ export async function policyDataGeneration(data: DataService): Promise<string> {
  * rendered from calls this when what it wrote differs for the renderer.
  */
 export async function bumpPolicyDataGeneration(data: DataService, now: Date): Promise<string> {
-  const generation = `${now.toISOString()}~${randomUUID()}`;
+  // Only compared for equality: any fresh value will do.
+  const generation = randomUUID();
   await data.entities.policyDataGeneration.upsert({ generation, updatedAt: now.toISOString() }).go();
   return generation;
 }

@@ -37,7 +37,7 @@ export interface PolicyData {
 export interface MemberRender {
   recordKey: string;
   member: RouteServerMember;
-  file?: DesiredFile;
+  file: DesiredFile;
 }
 
 /** What one generation of policy data held, as far as it was read. */

@@ -14,7 +14,13 @@ import { ApplyError, type ApplyHooks, applyToRouteServer } from "./apply.ts";
 import { parseBoxState, readBoxCommand } from "./box/read.ts";
 import type { BoxState } from "./box/state.ts";
 import type { RouteServerConnections } from "./connections.ts";
-import { buildDesiredTree, type DesiredTree, renderDesiredFile, servedNetworks } from "./desired.ts";
+import {
+  buildDesiredTree,
+  type DesiredFile,
+  type DesiredTree,
+  renderDesiredFile,
+  servedNetworks,
+} from "./desired.ts";
 import { tryAcquireLease } from "./lease.ts";
 import { type RouteServerMember, routeServerMemberSchema } from "./member.ts";
 import { DIGEST_FILE_NAME, memberFileName } from "./names.ts";
@@ -139,17 +145,12 @@ export async function reconcileRouteServer(
 
   const observedAt = now.toISOString();
   const timings: Record<string, number> = {};
-  let mark = performance.now();
-  const lap = (name: string) => {
-    const t = performance.now();
-    timings[name] = Math.round(t - mark);
-    mark = t;
-  };
+  const lap = stopwatch();
   const [{ desired, items, invalid, loadTimings, rendered }, syncs] = await Promise.all([
     loadDesired(deps, rs, options.fullRead === true),
     syncsOfRouteServer(deps.data, routeServerId),
   ]);
-  lap("load_ms");
+  timings.load_ms = lap();
   Object.assign(timings, loadTimings);
   const syncByRequest = new Map(syncs.map((s) => [s.requestId, s]));
   // An active member whose file BIRD refused keeps its previous file until the file changes.
@@ -162,7 +163,7 @@ export async function reconcileRouteServer(
 
   const connection = deps.connections.get(rs);
   const box = await readBox(deps, rs, connection, state);
-  lap("read_ms");
+  timings.read_ms = lap();
   const plan = planApply(desired, box, leaveAlone);
   const diff = {
     added: plan.added,
@@ -181,7 +182,7 @@ export async function reconcileRouteServer(
   };
   if (plan.needsApply) {
     applied = await safeApply(deps, rs, connection, state, { desired, box, leaveAlone, plan }, options.hooks);
-    mark = performance.now();
+    lap(); // the apply reports its own stages
   }
   const rejectedNames = new Map(applied.rejected.map((r) => [r.name, r.message]));
   const rejected: RejectedMember[] = [
@@ -201,7 +202,7 @@ export async function reconcileRouteServer(
     rejected,
     observedAt,
   });
-  lap("record_ms");
+  timings.record_ms = lap();
   const revision = state.revision + (applied.configures > 0 ? 1 : 0);
   await patchState(
     deps.data,
@@ -261,13 +262,7 @@ export async function reconcileRouteServer(
 
 /** The members every network the route server serves should have there, rendered. */
 async function loadDesired(deps: ReconcileDeps, rs: RouteServerConfig, fullRead: boolean) {
-  let mark = performance.now();
-  const lap = () => {
-    const t = performance.now();
-    const ms = Math.round(t - mark);
-    mark = t;
-    return ms;
-  };
+  const lap = stopwatch();
   const networks = servedNetworks(deps.config, rs);
   const perNetwork = await Promise.all(networks.map((n) => desiredMembersOfNetwork(deps.data, n.suffix)));
   const members: RouteServerMember[] = [];
@@ -283,7 +278,7 @@ async function loadDesired(deps: ReconcileDeps, rs: RouteServerConfig, fullRead:
   // Members whose record is unchanged since they were rendered under this generation keep
   // their file: at 2,000 members with IRR lists a full render is about a second of CPU.
   const renders = policyData.renders;
-  const keyOf = new Map<RouteServerMember, string>();
+  const files = new Map<RouteServerMember, DesiredFile>();
   let rendered = 0;
   for (const item of all) {
     const fileName = memberFileName({ asn: item.asn, network: item.network, nodeId: item.nodeId });
@@ -291,6 +286,7 @@ async function loadDesired(deps: ReconcileDeps, rs: RouteServerConfig, fullRead:
     const hit = renders?.get(fileName);
     if (hit && hit.recordKey === recordKey) {
       members.push(hit.member);
+      files.set(hit.member, hit.file);
       items.set(fileName, item);
       continue;
     }
@@ -305,21 +301,14 @@ async function loadDesired(deps: ReconcileDeps, rs: RouteServerConfig, fullRead:
       });
       continue;
     }
-    members.push(parsed.data);
-    items.set(fileName, item);
-    if (renders) {
-      renders.set(fileName, { recordKey, member: parsed.data });
-      keyOf.set(parsed.data, fileName);
-    }
-  }
-  const desired = buildDesiredTree(deps.config, rs, members, policyData.context, (member) => {
-    const memo = renders?.get(keyOf.get(member) ?? memberFileName(member));
-    if (memo?.member === member && memo.file) return memo.file;
+    const file = renderDesiredFile(parsed.data, deps.config);
     rendered += 1;
-    const file = renderDesiredFile(member, deps.config);
-    if (memo?.member === member) memo.file = file;
-    return file;
-  });
+    renders?.set(fileName, { recordKey, member: parsed.data, file });
+    members.push(parsed.data);
+    files.set(parsed.data, file);
+    items.set(fileName, item);
+  }
+  const desired = buildDesiredTree(deps.config, rs, members, policyData.context, (m) => files.get(m)!);
   const loadTimings = {
     members_ms: membersMs,
     policy_data_ms: policyMs,
@@ -328,6 +317,17 @@ async function loadDesired(deps: ReconcileDeps, rs: RouteServerConfig, fullRead:
     members_rendered: rendered,
   };
   return { desired, items, invalid, loadTimings, rendered };
+}
+
+/** Each call returns the milliseconds since the previous one (or since it was made). */
+function stopwatch(): () => number {
+  let mark = performance.now();
+  return () => {
+    const t = performance.now();
+    const ms = Math.round(t - mark);
+    mark = t;
+    return ms;
+  };
 }
 
 /** The record's content, whatever order its attributes came back in. */

@@ -19,6 +19,7 @@ import {
   parseShowStatus,
   rejectReasonSentences,
   replyProblem,
+  sameBirdTime,
   splitReply,
   splitSections,
 } from "../src/looking-glass/index.ts";
@@ -402,6 +403,15 @@ describe("show route … all", () => {
 });
 
 describe("BIRD's timestamps", () => {
+  it("reads two readings a millisecond apart as one moment, and a restart as another", () => {
+    expect(sameBirdTime("04:40:12.774", "04:40:12.775")).toBe(true);
+    expect(sameBirdTime("04:40:12.999", "04:40:13.000")).toBe(true);
+    expect(sameBirdTime("04:40:12.774", "04:40:14.100")).toBe(false);
+    expect(sameBirdTime("04:40:12.774", undefined)).toBe(false);
+    expect(sameBirdTime("2026-11-30", "2026-11-30")).toBe(true);
+    expect(sameBirdTime("2026-11-30", "04:40:12.774")).toBe(false);
+  });
+
   const clock = parseBirdClock("2026-12-02 08:00:00.000", OBSERVED)!;
 
   it("takes a time of day a moment ahead of the clock as now, not as yesterday", () => {

@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { createLogger } from "@ztix/core";
 import { type RouteServerMemberItem, routeServerState } from "@ztix/data";
 import { startSshd } from "@ztix/local-stack";
+import { sameBirdTime } from "@ztix/route-servers";
 import { approveAndDispatch, requestReconcile } from "@ztix/workflow";
 // Dev tooling reuses the route-server package's loopback fixtures (sshd, BIRD, netns launchers).
 import {
@@ -95,22 +96,6 @@ async function speakerSessions(host: RouteServerHost) {
     if (cols[0] && sessions.has(cols[0])) since.set(cols[0], cols[4] ?? "");
   }
   return { established, since };
-}
-
-/**
- * Whether two readings of a session's "since" are the same moment. BIRD keeps it on a
- * monotonic clock and prints it as wall-clock time with milliseconds, so two readings of an
- * untouched session can differ by a millisecond or so; a reset moves it by seconds at least.
- */
-function sameSince(a: string, b: string | undefined): boolean {
-  if (a === b) return true;
-  const ms = (t: string | undefined) => {
-    const m = /^(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,3}))?$/.exec(t ?? "");
-    return m
-      ? ((Number(m[1]) * 60 + Number(m[2])) * 60 + Number(m[3])) * 1000 + Number((m[4] ?? "0").padEnd(3, "0"))
-      : NaN;
-  };
-  return Math.abs(ms(a) - ms(b)) < 1000;
 }
 
 export async function run(): Promise<Record<string, unknown>> {
@@ -285,7 +270,7 @@ export async function run(): Promise<Record<string, unknown>> {
       const detail: string[] = [];
       hosts.forEach((h, i) => {
         for (const [name, since] of before[i]!.since) {
-          if (!sameSince(since, after[i]!.since.get(name)))
+          if (!sameBirdTime(since, after[i]!.since.get(name)))
             detail.push(`${h.config.id} ${name}: ${since} → ${after[i]!.since.get(name)}`);
         }
       });

@@ -113,3 +113,20 @@ export function parseBirdTime(text: string, clock: BirdClock | undefined): BirdT
   }
   return result;
 }
+
+/**
+ * Whether two readings of one of BIRD's times of day name the same moment. BIRD keeps times
+ * on a monotonic clock and prints them as wall-clock time, so two reads of an untouched
+ * session's "since" can differ by a millisecond; a session that restarted moves by far more.
+ */
+export function sameBirdTime(a: string, b: string | undefined, slackMs = 1000): boolean {
+  if (b === undefined) return false;
+  if (a.trim() === b.trim()) return true;
+  const ms = (t: string) => {
+    const m = TIME.exec(t.trim());
+    return m ? wall(1970, 1, 1, +m[1]!, +m[2]!, +m[3]!, fraction(m[4])) : undefined;
+  };
+  const x = ms(a);
+  const y = ms(b);
+  return x !== undefined && y !== undefined && Math.abs(x - y) < slackMs;
+}

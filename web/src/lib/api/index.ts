@@ -97,8 +97,7 @@ export const api = {
 
   // A member's own peering: snippets, policy, live sessions, looking glass (404 for others'
   // requests). Admins read any request's through the same calls with `as: "admin"`.
-  snippets: (id: string, as: Viewer = "operator") =>
-    request<RequestSnippets>("GET", `${peeringBase(as, id)}/snippets`),
+  snippets: (id: string) => request<RequestSnippets>("GET", `/requests/${encodeURIComponent(id)}/snippets`),
   policy: (id: string) => request<MemberPolicy>("GET", `/requests/${encodeURIComponent(id)}/policy`),
   sessions: (id: string, as: Viewer = "operator") =>
     request<MemberSessions>("GET", `${peeringBase(as, id)}/sessions`),
